@@ -1,0 +1,74 @@
+/**
+ * The one config schema. Strict: an unknown key is an error, not ignored. Every field has a
+ * description, shown by `carry config check --explain`. Secrets never live here: they come
+ * from the environment (.env), see src/config/secrets.ts.
+ */
+import { z } from 'zod';
+
+const positive = () => z.number().positive();
+
+export const venueConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Include this venue in scans and trading.'),
+    ccxtId: z
+      .string()
+      .optional()
+      .describe('ccxt exchange id when it differs from the key (e.g. key "binance-2" → ccxtId "binance").'),
+    timeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('Per-request timeout for this venue.'),
+    options: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('Extra ccxt constructor options for this venue (merged over carry defaults).'),
+  })
+  .strict();
+
+export const scanSchema = z
+  .object({
+    periodSeconds: z.number().int().min(5).max(86_400).default(60).describe('Seconds between scans (daemon and staleness).'),
+    notional: positive().default(10_000).describe('Target notional in USD at which each opportunity is priced.'),
+    holdHours: positive().default(72).describe('Planned holding period used for net return and annualisation.'),
+    maxSlippageBps: positive().default(10).describe('Per-leg slippage cap vs mid used to solve max notional.'),
+    minQuoteVolume24h: z.number().min(0).default(1_000_000).describe('Minimum 24h perp volume in quote currency.'),
+    minNetApr: z.number().default(0).describe('Minimum net APR (decimal, 0.1 = 10%) to list an opportunity as ok.'),
+    top: z.number().int().min(1).max(10_000).default(20).describe('Rows shown by `carry scan`.'),
+    bookDepth: z.number().int().min(5).max(1000).default(50).describe('Order-book levels fetched per side.'),
+    depthCandidates: z
+      .number()
+      .int()
+      .min(0)
+      .max(500)
+      .default(10)
+      .describe('Per venue, how many pairs (by gross APR) get their books fetched and are priced by depth.'),
+    staleAfterScans: positive().default(2).describe('A snapshot older than this many scan periods is filtered as stale.'),
+    marketsRefreshMinutes: z.number().int().min(1).default(60).describe('Minutes between market (instrument) reloads.'),
+  })
+  .strict();
+
+export const logSchema = z
+  .object({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level.'),
+    format: z
+      .enum(['auto', 'json', 'pretty'])
+      .default('auto')
+      .describe('auto: readable lines on a terminal, JSON otherwise.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    market: z
+      .string()
+      .default('live')
+      .describe('Market data source: live | sim[:SEED] | replay:FILE.'),
+    venues: z
+      .record(z.string(), venueConfigSchema)
+      .default({})
+      .describe('Venues keyed by name; the name is the ccxt id unless ccxtId is given.'),
+    scan: scanSchema.default(scanSchema.parse({})),
+    log: logSchema.default(logSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type VenueConfig = z.infer<typeof venueConfigSchema>;
+export type ScanConfig = z.infer<typeof scanSchema>;

@@ -1,0 +1,15 @@
+/** The market-data port the engine consumes, one per venue. */
+import type { Market, OrderBook, VenueId, VenueSnapshot } from '../domain/market.js';
+
+export interface VenueMarketData {
+  readonly venue: VenueId;
+  /** Loads (or reloads) and normalises markets, trimmed to the types carry trades. */
+  loadMarkets(reload?: boolean): Promise<readonly Market[]>;
+  /** Markets from the last load; throws if never loaded. */
+  markets(): readonly Market[];
+  market(symbol: string): Market | undefined;
+  /** Funding and tickers for every perp and spot market: at most 3 requests after markets are loaded. */
+  fetchSnapshot(): Promise<VenueSnapshot>;
+  /** One order book, `depth` levels a side, amounts in the market's AmountUnit. */
+  fetchOrderBook(symbol: string, depth: number): Promise<OrderBook>;
+}
