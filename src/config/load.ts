@@ -1,0 +1,157 @@
+/**
+ * Effective config = config/default.json, overlaid by the user's file (--config), overlaid by
+ * CLI flags. Validated once by the strict schema and frozen. A bad config never starts carry:
+ * ConfigError lists every problem with its field path, the value found and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { CarryError } from '../domain/errors.js';
+import { packageRoot } from '../util/paths.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface ConfigProblem {
+  readonly path: string;
+  readonly found: string;
+  readonly expected: string;
+}
+
+export class ConfigError extends CarryError {
+  readonly problems: readonly ConfigProblem[];
+  readonly source: string;
+  constructor(source: string, problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `  - ${p.path}: found ${p.found}; expected ${p.expected}`);
+    super('CARRY_CONFIG_INVALID', 'stop', `invalid config (${source}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+    this.source = source;
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; arrays and scalars from the overlay replace. */
+export function deepMerge(base: unknown, overlay: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay === undefined ? base : overlay;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overlay)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing (missing)';
+  const s = JSON.stringify(v);
+  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+}
+
+function describeAt(path: readonly PropertyKey[]): string | undefined {
+  // Walk the schema to the field so the error can quote its description.
+  let node: z.ZodType | undefined = configSchema;
+  for (const key of path) {
+    node = unwrap(node);
+    if (!node) return undefined;
+    const def = (node as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } }).def;
+    if (def.type === 'object' && def.shape) node = def.shape[String(key)];
+    else if (def.type === 'record' && def.valueType) node = def.valueType;
+    else return undefined;
+  }
+  return unwrap(node)?.description ?? node?.description;
+}
+
+function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
+  let n = node;
+  for (let i = 0; i < 5 && n; i++) {
+    const def = (n as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
+    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable') && def.innerType) n = def.innerType;
+    else break;
+  }
+  return n;
+}
+
+export function validateConfig(raw: unknown, source: string): Config {
+  const r = configSchema.safeParse(raw, { reportInput: true });
+  if (r.success) return deepFreeze(r.data);
+  const problems: ConfigProblem[] = [];
+  for (const issue of r.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = [...issue.path, key].map(String).join('.');
+        problems.push({ path, found: 'an unknown key', expected: `one of the known keys here (${knownKeys(issue.path).join(', ')})` });
+      }
+      continue;
+    }
+    const path = issue.path.map(String).join('.') || '(root)';
+    const desc = describeAt(issue.path);
+    const expected = issue.message.replace(/^Invalid input: /, '') + (desc ? ` — ${desc}` : '');
+    problems.push({ path, found: show((issue as { input?: unknown }).input), expected });
+  }
+  throw new ConfigError(source, problems);
+}
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = configSchema;
+  for (const key of path) {
+    node = unwrap(node);
+    const def = (node as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } } | undefined)?.def;
+    if (!def) return [];
+    if (def.type === 'object' && def.shape) node = def.shape[String(key)];
+    else if (def.type === 'record' && def.valueType) node = def.valueType;
+    else return [];
+  }
+  const def = (unwrap(node) as unknown as { def: { shape?: Record<string, unknown> } } | undefined)?.def;
+  return def?.shape ? Object.keys(def.shape) : [];
+}
+
+function readJson(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '(file)', found: `unreadable file (${(e as Error).message})`, expected: 'a readable JSON file' }]);
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '(file)', found: `invalid JSON (${(e as Error).message})`, expected: 'a JSON object' }]);
+  }
+}
+
+export interface LoadConfigOptions {
+  /** The user's config file (--config). */
+  readonly file?: string | undefined;
+  /** Flag overrides, already shaped like the config (e.g. { scan: { notional: 5000 } }). */
+  readonly overrides?: unknown;
+  /** Defaults file; tests may point elsewhere. */
+  readonly defaultsFile?: string;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const defaultsFile = opts.defaultsFile ?? join(packageRoot(), 'config', 'default.json');
+  let merged: unknown = readJson(defaultsFile);
+  let source = defaultsFile;
+  if (opts.file) {
+    const user = readJson(opts.file);
+    if (!isPlainObject(user)) {
+      throw new ConfigError(opts.file, [{ path: '(root)', found: show(user), expected: 'a JSON object' }]);
+    }
+    merged = deepMerge(merged, user);
+    source = opts.file;
+  }
+  if (opts.overrides !== undefined) {
+    merged = deepMerge(merged, opts.overrides);
+    source = opts.file ? `${opts.file} + flags` : 'flags';
+  }
+  return validateConfig(merged, source);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}

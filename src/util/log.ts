@@ -1,0 +1,77 @@
+/**
+ * pino, one child logger per module. Logs go to stderr so stdout stays clean for
+ * `--json` output. Secrets are redacted by path wherever they appear in a log object.
+ */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+export type { Logger };
+
+/** Paths pino censors. Covers ccxt instances, configs and headers if they are ever logged. */
+export const REDACT_PATHS = [
+  'apiKey',
+  'secret',
+  'password',
+  'passphrase',
+  'privateKey',
+  'token',
+  'authorization',
+  '*.apiKey',
+  '*.secret',
+  '*.password',
+  '*.passphrase',
+  '*.privateKey',
+  '*.token',
+  '*.authorization',
+  '*.*.apiKey',
+  '*.*.secret',
+  '*.*.password',
+  '*.*.token',
+  'headers["X-MBX-APIKEY"]',
+  'headers["X-BAPI-API-KEY"]',
+  'headers["OK-ACCESS-KEY"]',
+  'headers["OK-ACCESS-PASSPHRASE"]',
+  'headers.Authorization',
+];
+
+let root: Logger = pino({ level: 'silent' });
+
+export interface LogOptions {
+  readonly level: string;
+  readonly format: LogFormat;
+  /** Where lines go; defaults to stderr (fd 2). */
+  readonly destination?: NodeJS.WritableStream;
+}
+
+export function initLogging(opts: LogOptions): Logger {
+  const usePretty = opts.format === 'pretty' || (opts.format === 'auto' && process.stderr.isTTY === true);
+  const base = {
+    level: opts.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+  };
+  if (usePretty) {
+    const stream = pretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      messageKey: 'msg',
+    });
+    root = pino(base, opts.destination ?? stream);
+  } else {
+    root = pino(base, opts.destination ?? pino.destination({ fd: 2, sync: true }));
+  }
+  return root;
+}
+
+/** A child logger for one module, e.g. `moduleLogger('scanner')`. */
+export function moduleLogger(module: string, bindings: Record<string, unknown> = {}): Logger {
+  return root.child({ module, ...bindings });
+}
+
+export function rootLogger(): Logger {
+  return root;
+}
