@@ -24,6 +24,11 @@ export interface LegQuote {
   readonly takerFee: number;
   /** Largest notional (quote) this leg absorbs within maxSlippageBps. */
   readonly maxNotional: number;
+  /**
+   * true when the whole fetched side stayed within maxSlippageBps: maxNotional is then the
+   * fetched depth, and the real limit is at least that (fetch more levels to know).
+   */
+  readonly maxNotionalBookLimited?: boolean;
 }
 
 export interface Opportunity {

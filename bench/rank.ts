@@ -1,0 +1,218 @@
+/**
+ * Ranking benchmark: 3,000 perps, each with its spot, 200-level books on both legs, all priced.
+ * Data is synthetic but shaped like real books (tick-aligned prices, a few ticks of spread,
+ * heavy-tailed level sizes), seeded, and built outside the timed section.
+ *
+ *   npm run build && node dist/bench/rank.js
+ */
+import { pathToFileURL } from 'node:url';
+import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
+import { spotPerpCarryParamsSchema } from '../strategies/spot-perp-carry/params.js';
+import { bookKey, rankOpportunities, type RankInput, type VenueBorrow } from '../strategies/spot-perp-carry/rank.js';
+
+const PERPS = 3_000;
+const LEVELS = 200;
+const VENUES = ['binance', 'bybit', 'okx'] as const;
+const WARMUP = 10;
+const RUNS = 50;
+const NOW = 1_786_310_821_516;
+
+/** mulberry32: tiny, fast, good enough for reproducible fixtures. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function market(venue: string, base: string, type: 'spot' | 'swap', tick: number): Market {
+  return {
+    venue,
+    symbol: type === 'spot' ? `${base}/USDT` : `${base}/USDT:USDT`,
+    id: `${base}USDT`,
+    type,
+    base,
+    quote: 'USDT',
+    settle: type === 'spot' ? null : 'USDT',
+    settlement: type === 'spot' ? null : 'linear',
+    contractSize: 1,
+    amountUnit: 'base',
+    amountStep: 1e-6,
+    priceStep: tick,
+    minAmount: null,
+    minCost: 5,
+    taker: type === 'spot' ? 0.001 : 0.0005,
+    maker: type === 'spot' ? 0.001 : 0.0002,
+    active: true,
+    marginable: true,
+    fundingIntervalHours: null,
+  };
+}
+
+/**
+ * How a coin's books look, calibrated on the real Bybit tape (shared/data/tapes, 200 levels):
+ * BTC/ETH perps have a tick of 0.015/0.05 bps of price with a level every ~1-2 ticks and
+ * ~3-5k USD per level; SOL/DOGE perps a tick of ~1.3-1.4 bps, every tick filled, 16-44k USD per
+ * level; spot books are sparser (a level every 2.5-5 ticks) and thinner (0.6-1.5k USD).
+ * A 3,000-perp universe is mostly alts: 5% of coins get a major's fine tick, the rest a tick
+ * log-uniform in [0.5, 5] bps.
+ */
+interface Shape {
+  readonly tickBps: number;
+  /** Mean gap between levels in ticks. */
+  readonly gapTicks: number;
+  readonly medianLevelUsd: number;
+}
+
+function shape(r: () => number, spot: boolean, major: boolean, tickBps: number): Shape {
+  const logUniform = (lo: number, hi: number) => Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo)));
+  if (major) {
+    return spot
+      ? { tickBps, gapTicks: logUniform(2.5, 5), medianLevelUsd: logUniform(500, 1_500) }
+      : { tickBps, gapTicks: logUniform(1, 2), medianLevelUsd: logUniform(3_000, 5_000) };
+  }
+  return spot
+    ? { tickBps, gapTicks: logUniform(1, 2), medianLevelUsd: logUniform(500, 5_000) }
+    : { tickBps, gapTicks: 1, medianLevelUsd: logUniform(2_000, 45_000) };
+}
+
+/** Tick-aligned book around `mid`: 1-2 tick spread, log-normal level notional. */
+function book(venue: string, symbol: string, mid: number, s: Shape, r: () => number): OrderBook {
+  const tick = (mid * s.tickBps) / 1e4;
+  const bids: BookLevel[] = [];
+  const asks: BookLevel[] = [];
+  const spreadTicks = 1 + Math.floor(r() * 2);
+  const bestBid = Math.floor(mid / tick - spreadTicks / 2) * tick;
+  const sizeUsd = () => s.medianLevelUsd * Math.exp(0.8 * (r() + r() + r() - 1.5) * 2);
+  // Geometric gaps with the shape's mean, at least one tick.
+  const gap = () => 1 + Math.floor(-Math.log(1 - r()) * (s.gapTicks - 1));
+  let p = bestBid;
+  for (let i = 0; i < LEVELS; i++) {
+    bids.push([p, sizeUsd() / p]);
+    p -= gap() * tick;
+  }
+  p = bestBid + spreadTicks * tick;
+  for (let i = 0; i < LEVELS; i++) {
+    asks.push([p, sizeUsd() / p]);
+    p += gap() * tick;
+  }
+  return { venue, symbol, bids, asks, eventTime: NOW - 200, receivedAt: NOW - 100 };
+}
+
+export function buildRankInput(seed = 42): RankInput {
+  const r = rng(seed);
+  const markets = new Map<string, Market[]>();
+  const funding: FundingSnapshot[] = [];
+  const tickers: TickerSnapshot[] = [];
+  const books = new Map<string, OrderBook>();
+  const borrow = new Map<string, VenueBorrow>();
+  for (let i = 0; i < PERPS; i++) {
+    const venue = VENUES[i % VENUES.length] as string;
+    const base = `C${i}`;
+    const mid = Math.exp(Math.log(0.001) + r() * (Math.log(100_000) - Math.log(0.001)));
+    const major = r() < 0.05;
+    const tickBps = major ? 0.015 + r() * 0.045 : Math.exp(Math.log(0.5) + r() * Math.log(10));
+    const spot = market(venue, base, 'spot', (mid * tickBps) / 1e4);
+    const perp = market(venue, base, 'swap', (mid * tickBps) / 1e4);
+    let list = markets.get(venue);
+    if (list === undefined) {
+      list = [];
+      markets.set(venue, list);
+    }
+    list.push(spot, perp);
+    const interval = [1, 4, 8][Math.floor(r() * 3)] as number;
+    const rate = (r() - 0.3) * 0.001 * (interval / 8);
+    funding.push({
+      venue,
+      symbol: perp.symbol,
+      base,
+      quote: 'USDT',
+      settle: 'USDT',
+      settlement: 'linear',
+      contractSize: 1,
+      rate,
+      intervalHours: interval,
+      intervalSource: 'venue',
+      continuous: false,
+      rateKind: 'predicted',
+      nextFundingTime: NOW + 3_600_000,
+      markPrice: mid,
+      indexPrice: mid,
+      eventTime: NOW - 500,
+      receivedAt: NOW - 400,
+    });
+    tickers.push({
+      venue,
+      symbol: perp.symbol,
+      bid: null,
+      ask: null,
+      last: mid,
+      quoteVolume24h: 1e5 + r() * 1e9,
+      eventTime: NOW - 500,
+      receivedAt: NOW - 400,
+    });
+    // Spot a few bps off the perp, as on the tape (BTC spot ~4 bps above the perp).
+    const spotMid = mid * (1 + (r() - 0.5) * 1e-3);
+    books.set(bookKey(venue, spot.symbol), book(venue, spot.symbol, spotMid, shape(r, true, major, tickBps), r));
+    books.set(bookKey(venue, perp.symbol), book(venue, perp.symbol, mid, shape(r, false, major, tickBps), r));
+  }
+  for (const v of VENUES) {
+    const aprByBase = new Map<string, number>();
+    for (let i = 0; i < PERPS; i++) aprByBase.set(`C${i}`, 0.02 + r() * 0.2);
+    borrow.set(v, { canBorrow: true, aprByBase });
+  }
+  return {
+    now: NOW,
+    markets,
+    funding,
+    tickers,
+    books,
+    borrow,
+    closedVenues: new Set(['bitmex']),
+    params: spotPerpCarryParamsSchema.parse({ depthCandidates: 500 }),
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export async function benchRank(): Promise<Record<string, unknown>> {
+  const input = buildRankInput();
+  let sink = 0;
+  for (let i = 0; i < WARMUP; i++) sink += rankOpportunities(input).length;
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const out = rankOpportunities(input);
+    times.push(performance.now() - t0);
+    sink += out.length;
+  }
+  if (sink !== (WARMUP + RUNS) * PERPS) throw new Error(`bench: expected ${PERPS} opportunities per run`);
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    name: 'rank',
+    perps: PERPS,
+    levels: LEVELS,
+    runs: RUNS,
+    median_ms: round(percentile(times, 0.5)),
+    p95_ms: round(percentile(times, 0.95)),
+    min_ms: round(times[0] as number),
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchRank().then(
+    (r) => console.log(JSON.stringify(r)),
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * Walking one side of an order book for a target quote notional.
+ *
+ * Hot path of the ranker (thousands of walks per scan): no per-level allocation, no sorting,
+ * the mid is computed once per book by the caller, and callers that walk many books can reuse
+ * one mutable WalkState (walkInto) instead of allocating a result per walk. Levels are trusted
+ * to be best-first (ccxt sorts them), but the walk checks order and values on the levels it
+ * touches and reports a problem instead of returning numbers computed from a malformed book.
+ */
+import type { BookLevel, OrderBook } from '../domain/market.js';
+import type { AmountModel } from './units.js';
+
+export type Side = 'buy' | 'sell';
+
+export interface DepthFill {
+  readonly side: Side;
+  readonly requestedNotional: number;
+  /** Quote notional filled (= requested when complete). */
+  readonly filledNotional: number;
+  readonly baseQty: number;
+  /** Filled size in the market's ccxt amount unit, unrounded. */
+  readonly amount: number;
+  /** filledNotional / baseQty; null when nothing was filled. */
+  readonly vwap: number | null;
+  readonly levelsUsed: number;
+  /** false when the side ran out before the target (book exhausted, or the fetched depth was). */
+  readonly complete: boolean;
+  /** VWAP vs mid in bps, positive = worse than mid for this side; null when nothing was filled. */
+  readonly slippageBps: number | null;
+  /** Set when a touched level was malformed; the other numbers must then not be used. */
+  readonly problem: string | null;
+}
+
+export const BOOK_PROBLEMS = {
+  badLevel: 'book level with non-positive or non-finite price or amount',
+  unsorted: 'book side not sorted best-first',
+  emptyBids: 'no bids in book',
+  emptyAsks: 'no asks in book',
+  crossed: 'crossed book (best bid >= best ask)',
+} as const;
+
+/** Levels a taker of `side` consumes: a buy lifts asks, a sell hits bids. */
+export function levelsFor(book: OrderBook, side: Side): readonly BookLevel[] {
+  return side === 'buy' ? book.asks : book.bids;
+}
+
+/** Why the book's top cannot give a mid, or null when it can. */
+export function touchProblem(book: OrderBook): string | null {
+  const bid = book.bids[0];
+  const ask = book.asks[0];
+  if (bid === undefined) return BOOK_PROBLEMS.emptyBids;
+  if (ask === undefined) return BOOK_PROBLEMS.emptyAsks;
+  const b = bid[0];
+  const a = ask[0];
+  if (!(b > 0 && a > 0 && b < Infinity && a < Infinity)) return BOOK_PROBLEMS.badLevel;
+  if (b >= a) return BOOK_PROBLEMS.crossed;
+  return null;
+}
+
+/** (best bid + best ask) / 2, or null when the top of book is unusable (see touchProblem). */
+export function midPrice(book: OrderBook): number | null {
+  if (touchProblem(book) !== null) return null;
+  // touchProblem guarantees both levels exist.
+  return ((book.bids[0] as BookLevel)[0] + (book.asks[0] as BookLevel)[0]) / 2;
+}
+
+/** Signed so that positive always means worse than mid: paid above it, or sold below it. */
+export function slippageBps(side: Side, vwap: number, mid: number): number {
+  return side === 'buy' ? ((vwap - mid) / mid) * 1e4 : ((mid - vwap) / mid) * 1e4;
+}
+
+/** Mutable result of walkInto, meant to be reused across walks. */
+export interface WalkState {
+  /** Quote filled. */
+  quote: number;
+  /** Base filled. */
+  base: number;
+  levelsUsed: number;
+  complete: boolean;
+  problem: string | null;
+}
+
+export function newWalkState(): WalkState {
+  return { quote: 0, base: 0, levelsUsed: 0, complete: false, problem: null };
+}
+
+/**
+ * Core walk, writing into `st`. Quote notional per level is amount × k × price
+ * (base-denominated) or amount × k (quote-denominated, inverse); see units.ts.
+ * Arguments are not validated here: walkBook does that for callers outside hot loops.
+ */
+export function walkInto(
+  st: WalkState,
+  levels: readonly BookLevel[],
+  buy: boolean,
+  targetQuote: number,
+  k: number,
+  inQuote: boolean,
+): void {
+  let q = 0;
+  let b = 0;
+  let used = 0;
+  let complete = targetQuote === 0;
+  let problem: string | null = null;
+  let prev = buy ? 0 : Infinity;
+  for (let i = 0, n = levels.length; i < n && !complete; i++) {
+    const lvl = levels[i] as BookLevel;
+    const p = lvl[0];
+    const a = lvl[1];
+    if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
+      problem = BOOK_PROBLEMS.badLevel;
+      break;
+    }
+    if (buy ? p < prev : p > prev) {
+      problem = BOOK_PROBLEMS.unsorted;
+      break;
+    }
+    prev = p;
+    const lq = inQuote ? a * k : a * k * p;
+    if (lq === 0) continue;
+    used++;
+    const need = targetQuote - q;
+    if (lq >= need) {
+      // Partial level: whatever the unit, `need` quote at price p is need / p base.
+      b += need / p;
+      q = targetQuote;
+      complete = true;
+    } else {
+      q += lq;
+      b += inQuote ? lq / p : a * k;
+    }
+  }
+  st.quote = q;
+  st.base = b;
+  st.levelsUsed = used;
+  st.complete = complete;
+  st.problem = problem;
+}
+
+/** Take `targetQuote` of notional from the side a taker of `side` consumes. */
+export function walkBook(
+  book: OrderBook,
+  side: Side,
+  targetQuote: number,
+  model: AmountModel,
+  mid: number,
+): DepthFill {
+  if (!(Number.isFinite(targetQuote) && targetQuote >= 0)) {
+    throw new RangeError(`target notional must be a finite number >= 0, got ${targetQuote}`);
+  }
+  if (!(Number.isFinite(mid) && mid > 0)) throw new RangeError(`mid must be a positive number, got ${mid}`);
+  const st = newWalkState();
+  walkInto(st, levelsFor(book, side), side === 'buy', targetQuote, model.k, model.inQuote);
+  const vwap = st.base > 0 ? st.quote / st.base : null;
+  return {
+    side,
+    requestedNotional: targetQuote,
+    filledNotional: st.quote,
+    baseQty: st.base,
+    amount: model.inQuote ? st.quote / model.k : st.base / model.k,
+    vwap,
+    levelsUsed: st.levelsUsed,
+    complete: st.complete,
+    slippageBps: vwap === null ? null : slippageBps(side, vwap, mid),
+    problem: st.problem,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Largest notional a taker can trade on one side of a book while its VWAP stays within
+ * `maxSlippageBps` of mid, solved from depth rather than searched.
+ *
+ * With limit price L = mid × (1 ± cap) (+ for buys, − for sells), "VWAP within cap" is
+ * Q ≤ L·B for buys and Q ≥ L·B for sells, Q and B being cumulative quote and base. Levels are
+ * walked whole while that holds. Inside the level of price p where it first fails, taking x
+ * more quote adds x / p base, so VWAP(Q + x) = (Q + x) / (B + x / p) and VWAP = L solves to
+ *   N = Q + x = L · (p·B − Q) / (p − L).
+ * p − L is never 0 there: a level can only push VWAP past L if p itself is beyond L. VWAP is
+ * monotonic in notional (each level is no better than the ones before), so the first crossing
+ * is the answer.
+ */
+import type { BookLevel, OrderBook } from '../domain/market.js';
+import { BOOK_PROBLEMS, levelsFor, type Side } from './depth.js';
+import type { AmountModel } from './units.js';
+
+export interface MaxNotional {
+  /** Quote notional; 0 when even the best level is beyond the cap. */
+  readonly notional: number;
+  /**
+   * The cap was never reached: `notional` is the whole side as given (all fetched levels),
+   * so the true limit is at least this. Fetch more depth to know more.
+   */
+  readonly bookLimited: boolean;
+  /** Levels touched, including a partly used crossing level. */
+  readonly levelsUsed: number;
+  /** Set when a touched level was malformed; `notional` must then not be used. */
+  readonly problem: string | null;
+}
+
+/** Mutable MaxNotional, for callers that solve many books and reuse one state. */
+export interface MaxNotionalState {
+  notional: number;
+  bookLimited: boolean;
+  levelsUsed: number;
+  problem: string | null;
+}
+
+export function newMaxNotionalState(): MaxNotionalState {
+  return { notional: 0, bookLimited: false, levelsUsed: 0, problem: null };
+}
+
+/** Limit price a VWAP may reach: mid × (1 + cap) for buys, mid × (1 − cap) for sells. */
+export function slippageLimitPrice(buy: boolean, mid: number, maxSlippageBps: number): number {
+  return buy ? mid * (1 + maxSlippageBps / 1e4) : mid * (1 - maxSlippageBps / 1e4);
+}
+
+/** Core solver writing into `st`; arguments unchecked (see maxNotionalWithinSlippage). */
+export function maxNotionalInto(
+  st: MaxNotionalState,
+  levels: readonly BookLevel[],
+  buy: boolean,
+  k: number,
+  inQuote: boolean,
+  limit: number,
+): void {
+  let q = 0;
+  let b = 0;
+  let used = 0;
+  let prev = buy ? 0 : Infinity;
+  st.bookLimited = false;
+  st.problem = null;
+  for (let i = 0, n = levels.length; i < n; i++) {
+    const lvl = levels[i] as BookLevel;
+    const p = lvl[0];
+    const a = lvl[1];
+    if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
+      st.problem = BOOK_PROBLEMS.badLevel;
+      break;
+    }
+    if (buy ? p < prev : p > prev) {
+      st.problem = BOOK_PROBLEMS.unsorted;
+      break;
+    }
+    prev = p;
+    const lq = inQuote ? a * k : a * k * p;
+    if (lq === 0) continue;
+    const q2 = q + lq;
+    const b2 = b + (inQuote ? lq / p : a * k);
+    if (buy ? q2 <= limit * b2 : q2 >= limit * b2) {
+      q = q2;
+      b = b2;
+      used++;
+      continue;
+    }
+    const solved = (limit * (p * b - q)) / (p - limit);
+    // Clamp against rounding: the exact answer lies within this level.
+    const notional = solved < q ? q : solved > q2 ? q2 : solved;
+    st.notional = notional;
+    st.levelsUsed = notional > q ? used + 1 : used;
+    return;
+  }
+  st.notional = q;
+  st.levelsUsed = used;
+  st.bookLimited = st.problem === null;
+}
+
+export function maxNotionalWithinSlippage(
+  book: OrderBook,
+  side: Side,
+  model: AmountModel,
+  mid: number,
+  maxSlippageBps: number,
+): MaxNotional {
+  if (!(Number.isFinite(mid) && mid > 0)) throw new RangeError(`mid must be a positive number, got ${mid}`);
+  if (!(Number.isFinite(maxSlippageBps) && maxSlippageBps >= 0)) {
+    throw new RangeError(`maxSlippageBps must be a finite number >= 0, got ${maxSlippageBps}`);
+  }
+  const buy = side === 'buy';
+  const st = newMaxNotionalState();
+  maxNotionalInto(st, levelsFor(book, side), buy, model.k, model.inQuote, slippageLimitPrice(buy, mid, maxSlippageBps));
+  return { ...st };
+}
