@@ -1,0 +1,52 @@
+/** Command dispatch and the one place errors become exit codes and messages. */
+import { ConfigError } from '../config/load.js';
+import { InputError, isCarryError } from '../domain/errors.js';
+import { carryVersion } from '../app/context.js';
+import { configCommand } from './commands/config.js';
+import { recordCommand } from './commands/record.js';
+import { scanCommand } from './commands/scan.js';
+import { EXIT, processIO, type CommandIO } from './exit.js';
+
+type Command = (argv: readonly string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  scan: { run: scanCommand, summary: 'rank funding carry trades across venues (table or --json)' },
+  record: { run: recordCommand, summary: 'record venue answers into a tape for replay' },
+  config: { run: configCommand, summary: 'config check: validate and print the effective config' },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`);
+  return `carry ${carryVersion()} — delta-neutral funding-rate carry\n\nusage: carry <command> [flags]   (carry <command> --help)\n\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(usage());
+    return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    io.out(`${carryVersion()}\n`);
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`carry: unknown command "${name}"; expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    return EXIT.badInput;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof InputError) {
+      io.err(`carry ${name}: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    if (isCarryError(e) && e.code === 'CARRY_VENUE_UNKNOWN') {
+      io.err(`carry ${name}: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    io.err(`carry ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.failure;
+  }
+}
