@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { CarryError } from '../domain/errors.js';
+import { deepMerge, isPlainObject } from '../util/merge.js';
 import { packageRoot } from '../util/paths.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -29,18 +30,6 @@ export class ConfigError extends CarryError {
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Objects merge key by key; arrays and scalars from the overlay replace. */
-export function deepMerge(base: unknown, overlay: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(overlay)) return overlay === undefined ? base : overlay;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(overlay)) out[k] = k in base ? deepMerge(base[k], v) : v;
-  return out;
-}
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing (missing)';
@@ -86,7 +75,9 @@ export function validateConfig(raw: unknown, source: string): Config {
     }
     const path = issue.path.map(String).join('.') || '(root)';
     const desc = describeAt(issue.path);
-    const expected = issue.message.replace(/^Invalid input: /, '') + (desc ? ` — ${desc}` : '');
+    // zod says e.g. "Invalid input: expected number, received string": keep only what is expected.
+    const what = issue.message.replace(/^[A-Z][a-z ]+: /, '').replace(/^expected /, '').replace(/, received .*$/, '');
+    const expected = what + (desc ? ` — ${desc}` : '');
     problems.push({ path, found: show((issue as { input?: unknown }).input), expected });
   }
   throw new ConfigError(source, problems);
@@ -138,11 +129,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     if (!isPlainObject(user)) {
       throw new ConfigError(opts.file, [{ path: '(root)', found: show(user), expected: 'a JSON object' }]);
     }
-    merged = deepMerge(merged, user);
+    merged = deepMerge(merged as Record<string, unknown>, user);
     source = opts.file;
   }
-  if (opts.overrides !== undefined) {
-    merged = deepMerge(merged, opts.overrides);
+  if (isPlainObject(opts.overrides) && Object.keys(opts.overrides).length > 0) {
+    merged = deepMerge(merged as Record<string, unknown>, opts.overrides as Record<string, unknown>);
     source = opts.file ? `${opts.file} + flags` : 'flags';
   }
   return validateConfig(merged, source);

@@ -55,7 +55,10 @@ export async function scanCommand(argv: readonly string[], io: CommandIO): Promi
     ...(holdHours !== undefined ? { holdHours } : {}),
     ...(top !== undefined ? { top } : {}),
   };
-  const overrides = { ...(values.market ? { market: values.market } : {}), scan: scanOverrides };
+  const overrides = {
+    ...(values.market ? { market: values.market } : {}),
+    ...(Object.keys(scanOverrides).length > 0 ? { scan: scanOverrides } : {}),
+  };
   const { config } = startApp({ configFile: values.config, overrides, command: 'scan' });
   const log = moduleLogger('scan');
   const spec = parseMarketSpec(config.market, values.market ? '--market' : 'market (config)');
