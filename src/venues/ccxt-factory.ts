@@ -8,6 +8,7 @@ import ccxt, { type Exchange } from 'ccxt';
 import { CarryError, InputError } from '../domain/errors.js';
 import type { VenueConfig } from '../config/schema.js';
 import type { CcxtCalls } from './ccxt-calls.js';
+import { deepMerge } from '../util/merge.js';
 import { genericProfile, isKnownVenue, KNOWN_VENUES, type VenueProfile } from './profiles.js';
 
 export interface VenueSecrets {
@@ -62,20 +63,6 @@ export function resolveVenue(name: string, venueConfig: Pick<VenueConfig, 'ccxtI
     `${field}: "${ccxtId}" is not a ccxt exchange id known to ccxt ${ccxtPackageVersion()}. Use a key that is a ccxt id, or set ${`venues.${name}.ccxtId`}. Valid ids: ${valid}`,
     'CARRY_VENUE_UNKNOWN',
   );
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
-}
-
-/** Deep merge of plain objects; arrays and other values from `over` replace (as ccxt's deepExtend). */
-export function deepMerge(base: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const prev = out[k];
-    out[k] = isPlainObject(prev) && isPlainObject(v) ? deepMerge(prev, v) : v;
-  }
-  return out;
 }
 
 /**

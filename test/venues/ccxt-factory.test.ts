@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/domain/errors.js';
-import { ccxtVersions, createCcxtExchange, deepMerge, resolveVenue } from '../../src/venues/ccxt-factory.js';
+import { ccxtVersions, createCcxtExchange, resolveVenue } from '../../src/venues/ccxt-factory.js';
+import { deepMerge } from '../../src/util/merge.js';
 import { KNOWN_VENUES, profileFor } from '../../src/venues/profiles.js';
 
 const cfg = (over: Record<string, unknown> = {}) => ({ enabled: true, timeoutMs: 7_000, options: {}, ...over });

@@ -12,7 +12,7 @@ import { recordCalls } from '../../src/venues/tape/recorder.js';
 import { loadTape, TapeReplayer } from '../../src/venues/tape/replayer.js';
 import { openTapeWriter } from '../../src/venues/tape/writer.js';
 
-const BYBIT_TAPE = '/work/shared/data/tapes/bybit-2026-08-09.ndjson';
+import { BYBIT_TAPE } from '../support/shared-data.js';
 /** The real tape's lines, parsed independently of the code under test. */
 const raw = readFileSync(BYBIT_TAPE, 'utf8')
   .split('\n')
