@@ -54,6 +54,49 @@ export const logSchema = z
   })
   .strict();
 
+export const paperSchema = z
+  .object({
+    startingBalance: positive().default(10_000).describe('Paper wallet per venue at the start, in startingCurrency.'),
+    startingCurrency: z.string().min(1).default('USDT').describe('Currency of the starting paper balance (Deribit gets USDC if this is USDT).'),
+    balances: z
+      .record(z.string(), z.record(z.string(), z.number().min(0)))
+      .default({})
+      .describe('Per-venue starting balances overriding startingBalance, e.g. {"deribit": {"USDC": 5000}}.'),
+    latencyMs: z.number().int().min(0).max(60_000).default(150).describe('Simulated order latency: the book an IOC fills against is the one this much later.'),
+    perpLeverage: positive().max(125).default(3).describe('Leverage assumed for perp margin when computing free capital (linear perps).'),
+  })
+  .strict();
+
+export const storeSchema = z
+  .object({
+    path: z.string().min(1).default('./data/carry.db').describe('SQLite ledger for paper trading (WAL). Paper and live never share a file.'),
+    livePath: z.string().min(1).default('./data/carry-live.db').describe('SQLite ledger for live trading.'),
+  })
+  .strict();
+
+export const jobsSchema = z
+  .object({
+    scan: z.string().default('* * * * *').describe('Cron (UTC, 5 or 6 fields) for scan + decide + execute.'),
+    monitor: z.string().default('*/15 * * * * *').describe('Cron for the monitor: funding accrual, marks, flags.'),
+    settlementLeadSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('The pre-settlement check runs this many seconds before each settlement of a held perp.'),
+    dailySummary: z.string().default('0 0 * * *').describe('Cron for the daily summary (equity snapshot and log line).'),
+  })
+  .strict();
+
+export const riskSchema = z
+  .object({
+    maxPositionNotional: positive().default(25_000).describe('Cap on one position, quote currency.'),
+    maxVenueNotional: positive().default(50_000).describe('Cap on all positions on one venue.'),
+    maxTotalNotional: positive().default(100_000).describe('Cap on all positions.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     market: z
@@ -66,9 +109,16 @@ export const configSchema = z
       .describe('Venues keyed by name; the name is the ccxt id unless ccxtId is given.'),
     scan: scanSchema.default(scanSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
+    paper: paperSchema.default(paperSchema.parse({})),
+    store: storeSchema.default(storeSchema.parse({})),
+    jobs: jobsSchema.default(jobsSchema.parse({})),
+    risk: riskSchema.default(riskSchema.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type VenueConfig = z.infer<typeof venueConfigSchema>;
 export type ScanConfig = z.infer<typeof scanSchema>;
+export type PaperConfig = z.infer<typeof paperSchema>;
+export type JobsConfig = z.infer<typeof jobsSchema>;
+export type RiskConfig = z.infer<typeof riskSchema>;

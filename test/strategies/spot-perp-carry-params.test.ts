@@ -12,6 +12,15 @@ describe('spot-perp carry params', () => {
       staleAfterMs: 120_000,
       depthCandidates: 10,
       reverseCarry: true,
+      entryMinNetApr: 0.1,
+      positiveObservations: 3,
+      noEntryBeforeSettlementMinutes: 10,
+      maxOpenPositions: 3,
+      allowReverse: false,
+      minNotional: 100,
+      exitRateBelow: 0.02,
+      switchMinAprGain: 0.15,
+      maxHoldHours: 336,
     });
   });
 

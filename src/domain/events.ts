@@ -1,0 +1,169 @@
+/**
+ * The ledger's append-only events (readonly discriminated union, tardis-node style). Every
+ * number that reaches the ledger is what the venue (or the simulated venue) did: filled
+ * quantities and prices, fees charged, funding paid, never what was requested.
+ * `ts` is the engine clock when it happened (simulated under sim/replay).
+ */
+import type { LegKind, OrderPurpose, OrderSide, PositionSpec, PositionState } from './position.js';
+import type { VenueId } from './market.js';
+
+interface Base {
+  readonly ts: number;
+}
+
+export interface WalletFunded extends Base {
+  readonly type: 'wallet.funded';
+  readonly venue: VenueId;
+  readonly currency: string;
+  readonly amount: number;
+  readonly reason: 'initial' | 'transfer';
+}
+
+export interface PositionCreated extends Base {
+  readonly type: 'position.created';
+  readonly spec: PositionSpec;
+  /** Notional (quote) the strategy aimed for after sizing. */
+  readonly targetNotional: number;
+  /** Why the strategy opened it (for audit), e.g. "net APR 31.2% over 72h". */
+  readonly reason: string;
+  /** Funding rate and kind at entry, for reports. */
+  readonly entryRate: number;
+}
+
+export interface PositionTransition extends Base {
+  readonly type: 'position.transition';
+  readonly positionId: string;
+  readonly from: PositionState;
+  readonly to: PositionState;
+  readonly reason: string;
+}
+
+export interface PositionFlagged extends Base {
+  readonly type: 'position.flagged';
+  readonly positionId: string;
+  /** null clears the flag. */
+  readonly flag: string | null;
+  readonly message: string;
+}
+
+export interface OrderSubmitted extends Base {
+  readonly type: 'order.submitted';
+  readonly orderId: string;
+  /** Idempotent client id: the same logical order is never placed twice. */
+  readonly clientOrderId: string;
+  readonly positionId: string;
+  readonly venue: VenueId;
+  readonly leg: LegKind;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly purpose: OrderPurpose;
+  /** Requested amount in the market's ccxt amount unit, already rounded to the lot. */
+  readonly amount: number;
+  /** IOC limit price, rounded to the tick. */
+  readonly limitPrice: number;
+  readonly reduceOnly: boolean;
+}
+
+export interface OrderFilled extends Base {
+  readonly type: 'order.fill';
+  readonly fillId: string;
+  readonly orderId: string;
+  readonly positionId: string;
+  readonly venue: VenueId;
+  readonly leg: LegKind;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly price: number;
+  /** Filled amount in the market's ccxt amount unit. */
+  readonly amount: number;
+  /** Filled base quantity (spot: amount; linear: contracts × cs; inverse: contracts × cs / price). */
+  readonly baseQty: number;
+  /** Perp only: filled contracts; null for spot. */
+  readonly contracts: number | null;
+  /** Quote value of the fill: spot qty × price, linear contracts × cs × price, inverse contracts × cs (USD). */
+  readonly quoteNotional: number;
+  readonly fee: number;
+  readonly feeCurrency: string;
+  /** The fee in quote currency at the fill price (equal to `fee` unless the fee is in the coin). */
+  readonly feeQuote: number;
+}
+
+export interface OrderDone extends Base {
+  readonly type: 'order.done';
+  readonly orderId: string;
+  readonly positionId: string;
+  readonly status: 'filled' | 'partial' | 'unfilled' | 'rejected';
+  readonly filledAmount: number;
+  readonly reason: string | null;
+}
+
+export interface FundingPaid extends Base {
+  readonly type: 'funding.payment';
+  readonly positionId: string;
+  readonly venue: VenueId;
+  readonly symbol: string;
+  /** Settlement instant; for continuous funding, the end of the accrual period. */
+  readonly settlementTime: number;
+  /** Continuous funding: start of the accrual period; null for discrete settlements. */
+  readonly periodStart: number | null;
+  readonly rate: number;
+  readonly markPrice: number;
+  /** Signed contracts held over the settlement (short < 0). */
+  readonly contracts: number;
+  readonly contractSize: number;
+  readonly settlement: 'linear' | 'inverse';
+  /** Received by the holder (negative = paid), in `currency`. */
+  readonly amount: number;
+  readonly currency: string;
+  /** The same in quote currency at `markPrice`. */
+  readonly amountQuote: number;
+}
+
+export interface EquitySnapshot extends Base {
+  readonly type: 'equity.snapshot';
+  /** Total equity in quote currency (wallets + open positions marked). */
+  readonly equity: number;
+  readonly realised: number;
+  readonly unrealised: number;
+  readonly funding: number;
+  readonly fees: number;
+  readonly openPositions: number;
+}
+
+export interface ScanRecorded extends Base {
+  readonly type: 'scan.recorded';
+  /** The top opportunities of the scan, compact, for audit. */
+  readonly top: readonly {
+    readonly venue: VenueId;
+    readonly perpSymbol: string;
+    readonly spotSymbol: string | null;
+    readonly rate: number;
+    readonly intervalHours: number;
+    readonly netApr: number | null;
+    readonly maxNotional: number | null;
+    readonly status: string;
+  }[];
+}
+
+export interface DecisionRecorded extends Base {
+  readonly type: 'decision';
+  readonly venue: VenueId;
+  readonly symbol: string;
+  readonly action: 'open' | 'close' | 'skip' | 'deny';
+  readonly reason: string;
+}
+
+export type LedgerEvent =
+  | WalletFunded
+  | PositionCreated
+  | PositionTransition
+  | PositionFlagged
+  | OrderSubmitted
+  | OrderFilled
+  | OrderDone
+  | FundingPaid
+  | EquitySnapshot
+  | ScanRecorded
+  | DecisionRecorded;
+
+export type LedgerEventType = LedgerEvent['type'];
