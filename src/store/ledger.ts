@@ -46,6 +46,12 @@ type Raw = Record<string, unknown>;
 
 const FINAL_STATES: readonly PositionState[] = ['closed', 'failed'];
 
+export interface Checkpoint {
+  readonly key: string;
+  readonly ts: number;
+  readonly value: unknown;
+}
+
 export class Ledger {
   readonly path: string;
   readonly mode: StoreMode;
@@ -82,9 +88,10 @@ export class Ledger {
    * transaction. Throws LedgerRejectedError (nothing of the batch written) when an event is
    * malformed or breaks a ledger rule; SQLite errors (e.g. SQLITE_BUSY) also roll back the batch.
    */
-  append(events: readonly LedgerEvent[]): void {
+  append(events: readonly LedgerEvent[], opts: { readonly checkpoint?: Checkpoint } = {}): void {
     if (this.readonly) throw new LedgerRejectedError('read_only', `${this.path} is open read-only`);
-    if (events.length === 0) return;
+    const cp = opts.checkpoint;
+    if (events.length === 0 && !cp) return;
     const n = events.length;
     const where = (i: number): string => (n === 1 ? 'event' : `event ${i + 1} of ${n}`);
     const checked = events.map((e, i) => validateEvent(e, where(i)));
@@ -104,8 +111,24 @@ export class Ledger {
           throw err;
         }
       });
+      if (cp) {
+        this.db
+          .prepare(`INSERT INTO checkpoints (key, ts, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts, value = excluded.value`)
+          .run(cp.key, cp.ts, JSON.stringify(cp.value));
+      }
     });
     write.immediate();
+  }
+
+  /**
+   * The engine's last checkpoint under `key`: derived working state (funding observations,
+   * accrual progress) saved in the same transaction as the events it follows, so a restart
+   * resumes exactly where the ledger stands. Not a second truth for money: balances and
+   * positions come only from events.
+   */
+  checkpoint<T = unknown>(key: string): { readonly ts: number; readonly value: T } | null {
+    const row = this.db.prepare(`SELECT ts, value FROM checkpoints WHERE key = ?`).get(key) as { ts: number; value: string } | undefined;
+    return row ? { ts: row.ts, value: JSON.parse(row.value) as T } : null;
   }
 
   /** Replays the log into a fresh database and compares every projection with the stored one. */

@@ -214,6 +214,12 @@ CREATE VIEW legs AS
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
+  {
+    version: 2,
+    name: 'engine checkpoints',
+    // Derived engine state saved with the events it follows (see Ledger.checkpoint).
+    up: (db) => db.exec(`CREATE TABLE checkpoints (key TEXT PRIMARY KEY, ts INTEGER NOT NULL, value TEXT NOT NULL CHECK (json_valid(value))) STRICT;`),
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
