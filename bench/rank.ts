@@ -6,6 +6,7 @@
  *   npm run build && node dist/bench/rank.js
  */
 import { pathToFileURL } from 'node:url';
+import { orderBook } from '../src/domain/book.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
 import { spotPerpCarryParamsSchema } from '../strategies/spot-perp-carry/params.js';
 import { bookKey, rankOpportunities, type RankInput, type VenueBorrow } from '../strategies/spot-perp-carry/rank.js';
@@ -80,7 +81,10 @@ function shape(r: () => number, spot: boolean, major: boolean, tickBps: number):
     : { tickBps, gapTicks: 1, medianLevelUsd: logUniform(2_000, 45_000) };
 }
 
-/** Tick-aligned book around `mid`: 1-2 tick spread, log-normal level notional. */
+/**
+ * Tick-aligned book around `mid`: 1-2 tick spread, log-normal level notional. Packed by the same
+ * builder the normaliser uses, so the ranker sees the layout a live scan gives it.
+ */
 function book(venue: string, symbol: string, mid: number, s: Shape, r: () => number): OrderBook {
   const tick = (mid * s.tickBps) / 1e4;
   const bids: BookLevel[] = [];
@@ -100,7 +104,7 @@ function book(venue: string, symbol: string, mid: number, s: Shape, r: () => num
     asks.push([p, sizeUsd() / p]);
     p += gap() * tick;
   }
-  return { venue, symbol, bids, asks, eventTime: NOW - 200, receivedAt: NOW - 100 };
+  return orderBook({ venue, symbol, bids, asks, eventTime: NOW - 200, receivedAt: NOW - 100 });
 }
 
 export function buildRankInput(seed = 42): RankInput {

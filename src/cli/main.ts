@@ -5,12 +5,18 @@ import { carryVersion } from '../app/context.js';
 import { configCommand } from './commands/config.js';
 import { recordCommand } from './commands/record.js';
 import { scanCommand } from './commands/scan.js';
+import { paperCommand } from './commands/paper.js';
+import { historyCommand, pnlCommand, statusCommand } from './commands/reports.js';
 import { EXIT, processIO, type CommandIO } from './exit.js';
 
 type Command = (argv: readonly string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   scan: { run: scanCommand, summary: 'rank funding carry trades across venues (table or --json)' },
+  paper: { run: paperCommand, summary: 'paper trading daemon: scan, open, collect funding, account in SQLite (npm start)' },
+  status: { run: statusCommand, summary: 'open positions: legs, residual delta, funding so far, next settlement' },
+  pnl: { run: pnlCommand, summary: 'P&L totals and per position' },
+  history: { run: historyCommand, summary: 'the ledger, newest first' },
   record: { run: recordCommand, summary: 'record venue answers into a tape for replay' },
   config: { run: configCommand, summary: 'config check: validate and print the effective config' },
 };

@@ -4,6 +4,7 @@
  * from the environment (.env), see src/config/secrets.ts.
  */
 import { z } from 'zod';
+import { spotPerpCarryParamsSchema } from '../../strategies/spot-perp-carry/params.js';
 
 const positive = () => z.number().positive();
 
@@ -97,6 +98,30 @@ export const riskSchema = z
   })
   .strict();
 
+/** decide() rules of the spot-perp carry strategy; the ranker's fields live under `scan`. */
+export const strategySchema = spotPerpCarryParamsSchema
+  .pick({
+    entryMinNetApr: true,
+    positiveObservations: true,
+    noEntryBeforeSettlementMinutes: true,
+    maxOpenPositions: true,
+    allowReverse: true,
+    minNotional: true,
+    exitNegativeSettlements: true,
+    exitRateBelow: true,
+    switchMinAprGain: true,
+    maxHoldHours: true,
+  })
+  .extend({
+    unwindSlippageBps: z
+      .number()
+      .positive()
+      .max(1000)
+      .default(50)
+      .describe('Worst price accepted when unwinding a leg that could not be hedged, in bps from its average fill.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     market: z
@@ -113,6 +138,7 @@ export const configSchema = z
     store: storeSchema.default(storeSchema.parse({})),
     jobs: jobsSchema.default(jobsSchema.parse({})),
     risk: riskSchema.default(riskSchema.parse({})),
+    strategy: strategySchema.default(strategySchema.parse({})),
   })
   .strict();
 
@@ -122,3 +148,4 @@ export type ScanConfig = z.infer<typeof scanSchema>;
 export type PaperConfig = z.infer<typeof paperSchema>;
 export type JobsConfig = z.infer<typeof jobsSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;
+export type StrategyConfig = z.infer<typeof strategySchema>;

@@ -39,6 +39,17 @@ export interface ScanResult {
   readonly at: number;
   readonly venues: readonly VenueScanReport[];
   readonly opportunities: readonly Opportunity[];
+  /** The inputs the ranking saw, for the engine (decisions, marks, funding accrual). */
+  readonly markets: ReadonlyMap<VenueId, readonly Market[]>;
+  readonly funding: readonly FundingSnapshot[];
+  readonly tickers: readonly TickerSnapshot[];
+  /** Keyed by bookKey(venue, symbol). */
+  readonly books: ReadonlyMap<string, OrderBook>;
+}
+
+export interface ScanRequest {
+  /** Books to fetch besides the shortlist (e.g. both legs of every held position). */
+  readonly extraBooks?: ReadonlyMap<VenueId, readonly string[]>;
 }
 
 export type ScanProgress =
@@ -75,6 +86,8 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Pro
 
 export class Scanner {
   private readonly marketsLoadedAt = new Map<VenueId, number>();
+  /** Why each venue's markets last failed to load (cleared on success). */
+  readonly marketErrors = new Map<VenueId, string>();
   private readonly opts: ScannerOptions;
 
   constructor(opts: ScannerOptions) {
@@ -95,7 +108,29 @@ export class Scanner {
     return markets;
   }
 
-  async scan(): Promise<ScanResult> {
+  adapters(): readonly VenueMarketData[] {
+    return this.opts.venues.adapters;
+  }
+
+  /** Loads every venue's markets (once; later scans refresh them on schedule). Failures are logged. */
+  async loadMarkets(): Promise<ReadonlyMap<VenueId, readonly Market[]>> {
+    const out = new Map<VenueId, readonly Market[]>();
+    await Promise.all(
+      this.opts.venues.adapters.map(async (a) => {
+        try {
+          out.set(a.venue, await this.ensureMarkets(a));
+          this.marketErrors.delete(a.venue);
+        } catch (e) {
+          const err = toVenueError(e);
+          this.marketErrors.set(a.venue, `${err.code}: ${err.message}`);
+          this.opts.log.warn({ venue: a.venue, code: err.code, err: err.message }, 'markets unavailable');
+        }
+      }),
+    );
+    return out;
+  }
+
+  async scan(request: ScanRequest = {}): Promise<ScanResult> {
     const { clock, venues, params, log } = this.opts;
     const reports = new Map<VenueId, VenueScanReport>();
     const markets = new Map<VenueId, readonly Market[]>();
@@ -147,6 +182,12 @@ export class Scanner {
     // Phase 2: books for the shortlist only.
     const candidates = shortlist({ now: clock.now(), markets, funding, tickers, borrow, closedVenues, params });
     const wanted = new Map<VenueId, Set<string>>();
+    for (const [venue, symbols] of request.extraBooks ?? []) {
+      if (!markets.has(venue)) continue;
+      const set = wanted.get(venue) ?? new Set<string>();
+      for (const s of symbols) set.add(s);
+      wanted.set(venue, set);
+    }
     for (const c of candidates) {
       const set = wanted.get(c.venue) ?? new Set<string>();
       set.add(c.perpSymbol);
@@ -205,6 +246,10 @@ export class Scanner {
       at,
       venues: order.map((v) => reports.get(v)).filter((r): r is VenueScanReport => r !== undefined),
       opportunities: ranked.opportunities,
+      markets,
+      funding,
+      tickers,
+      books,
     };
   }
 }

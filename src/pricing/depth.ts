@@ -3,11 +3,12 @@
  *
  * Hot path of the ranker (thousands of walks per scan): no per-level allocation, no sorting,
  * the mid is computed once per book by the caller, and callers that walk many books can reuse
- * one mutable WalkState (walkInto) instead of allocating a result per walk. Levels are trusted
- * to be best-first (ccxt sorts them), but the walk checks order and values on the levels it
- * touches and reports a problem instead of returning numbers computed from a malformed book.
+ * one mutable WalkState (walkInto) instead of allocating a result per walk. Sides are packed
+ * (BookSide) and the book.ts builders validate them, but a BookSide can be assembled by hand, so
+ * the walk still checks order and values on the levels it touches and reports a problem instead
+ * of returning numbers computed from a malformed book.
  */
-import type { BookLevel, OrderBook } from '../domain/market.js';
+import type { BookSide, OrderBook } from '../domain/market.js';
 import type { AmountModel } from './units.js';
 
 export type Side = 'buy' | 'sell';
@@ -40,18 +41,16 @@ export const BOOK_PROBLEMS = {
 } as const;
 
 /** Levels a taker of `side` consumes: a buy lifts asks, a sell hits bids. */
-export function levelsFor(book: OrderBook, side: Side): readonly BookLevel[] {
+export function levelsFor(book: OrderBook, side: Side): BookSide {
   return side === 'buy' ? book.asks : book.bids;
 }
 
 /** Why the book's top cannot give a mid, or null when it can. */
 export function touchProblem(book: OrderBook): string | null {
-  const bid = book.bids[0];
-  const ask = book.asks[0];
-  if (bid === undefined) return BOOK_PROBLEMS.emptyBids;
-  if (ask === undefined) return BOOK_PROBLEMS.emptyAsks;
-  const b = bid[0];
-  const a = ask[0];
+  if (book.bids.length === 0) return BOOK_PROBLEMS.emptyBids;
+  if (book.asks.length === 0) return BOOK_PROBLEMS.emptyAsks;
+  const b = book.bids.levels[0] as number;
+  const a = book.asks.levels[0] as number;
   if (!(b > 0 && a > 0 && b < Infinity && a < Infinity)) return BOOK_PROBLEMS.badLevel;
   if (b >= a) return BOOK_PROBLEMS.crossed;
   return null;
@@ -61,7 +60,7 @@ export function touchProblem(book: OrderBook): string | null {
 export function midPrice(book: OrderBook): number | null {
   if (touchProblem(book) !== null) return null;
   // touchProblem guarantees both levels exist.
-  return ((book.bids[0] as BookLevel)[0] + (book.asks[0] as BookLevel)[0]) / 2;
+  return ((book.bids.levels[0] as number) + (book.asks.levels[0] as number)) / 2;
 }
 
 /** Signed so that positive always means worse than mid: paid above it, or sold below it. */
@@ -91,7 +90,7 @@ export function newWalkState(): WalkState {
  */
 export function walkInto(
   st: WalkState,
-  levels: readonly BookLevel[],
+  levels: BookSide,
   buy: boolean,
   targetQuote: number,
   k: number,
@@ -103,10 +102,10 @@ export function walkInto(
   let complete = targetQuote === 0;
   let problem: string | null = null;
   let prev = buy ? 0 : Infinity;
+  const lv = levels.levels;
   for (let i = 0, n = levels.length; i < n && !complete; i++) {
-    const lvl = levels[i] as BookLevel;
-    const p = lvl[0];
-    const a = lvl[1];
+    const p = lv[2 * i] as number;
+    const a = lv[2 * i + 1] as number;
     if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
       problem = BOOK_PROBLEMS.badLevel;
       break;

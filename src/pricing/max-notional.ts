@@ -11,7 +11,7 @@
  * monotonic in notional (each level is no better than the ones before), so the first crossing
  * is the answer.
  */
-import type { BookLevel, OrderBook } from '../domain/market.js';
+import type { BookSide, OrderBook } from '../domain/market.js';
 import { BOOK_PROBLEMS, levelsFor, type Side } from './depth.js';
 import type { AmountModel } from './units.js';
 
@@ -49,7 +49,7 @@ export function slippageLimitPrice(buy: boolean, mid: number, maxSlippageBps: nu
 /** Core solver writing into `st`; arguments unchecked (see maxNotionalWithinSlippage). */
 export function maxNotionalInto(
   st: MaxNotionalState,
-  levels: readonly BookLevel[],
+  levels: BookSide,
   buy: boolean,
   k: number,
   inQuote: boolean,
@@ -61,10 +61,10 @@ export function maxNotionalInto(
   let prev = buy ? 0 : Infinity;
   st.bookLimited = false;
   st.problem = null;
+  const lv = levels.levels;
   for (let i = 0, n = levels.length; i < n; i++) {
-    const lvl = levels[i] as BookLevel;
-    const p = lvl[0];
-    const a = lvl[1];
+    const p = lv[2 * i] as number;
+    const a = lv[2 * i + 1] as number;
     if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
       st.problem = BOOK_PROBLEMS.badLevel;
       break;

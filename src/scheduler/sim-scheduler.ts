@@ -33,10 +33,18 @@ export class SimScheduler {
     this.stopRequested = true;
   }
 
-  /** Runs until the clock reaches `until` (or stop() is called). Returns how many ticks ran. */
-  async runUntil(until: number, speed: Speed = 'max'): Promise<number> {
+  /**
+   * Runs until the clock reaches `until` (or stop() is called). Returns how many ticks ran.
+   * `lastRun` (from a checkpoint) resumes each job's schedule where it was: a job that was due
+   * but had not run when the process stopped runs first. Without it, a job due exactly now runs.
+   */
+  async runUntil(until: number, speed: Speed = 'max', lastRun: Readonly<Record<string, number>> = {}): Promise<number> {
     let ticks = 0;
-    const dues = this.jobs.map((j) => this.due(j, this.clock.now()));
+    const dues = this.jobs.map((j) => {
+      const last = lastRun[j.spec.name];
+      if (j.spec.trigger.kind === 'dynamic') return this.due(j, this.clock.now());
+      return this.due(j, last ?? this.clock.now() - 1);
+    });
     while (!this.stopRequested) {
       let idx = -1;
       let at = Infinity;

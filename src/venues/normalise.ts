@@ -4,6 +4,7 @@
  * missing number stays null (never 0), and a row that cannot be used becomes a SkippedItem with
  * a reason instead of an exception.
  */
+import { orderBook } from '../domain/book.js';
 import type {
   AmountUnit,
   BookLevel,
@@ -465,9 +466,9 @@ function levels(side: unknown[], descending: boolean, depth: number): { levels: 
 }
 
 /**
- * ccxt OrderBook → OrderBook: best first, only positive finite levels, at most `depth` a side.
- * `dropped` counts malformed levels so the caller can report them. One empty side is a real
- * state (one-sided book); both empty is not accepted.
+ * ccxt OrderBook → OrderBook: best first, only positive finite levels, at most `depth` a side,
+ * packed (book.ts). `dropped` counts malformed levels so the caller can report them. One empty
+ * side is a real state (one-sided book); both empty is not accepted.
  */
 export function normaliseOrderBook(
   raw: unknown,
@@ -489,13 +490,14 @@ export function normaliseOrderBook(
   return {
     kind: 'ok',
     dropped: b.dropped + a.dropped,
-    book: {
+    // Cannot throw: the levels were filtered to positive finite numbers and sorted above.
+    book: orderBook({
       venue: ctx.venue,
       symbol: ctx.symbol,
       bids: b.levels,
       asks: a.levels,
       eventTime: toTimestamp(raw['timestamp']),
       receivedAt: ctx.receivedAt,
-    },
+    }),
   };
 }

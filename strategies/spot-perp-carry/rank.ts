@@ -19,7 +19,7 @@
  * Exit slippage is an estimate: the same notional walked on the opposite side of today's books.
  * The spot-perp basis is not priced: entry and exit are both measured against each book's mid.
  */
-import type { BookLevel, FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../../src/domain/market.js';
+import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../../src/domain/market.js';
 import type { LegQuote, Opportunity, OpportunityStatus } from '../../src/domain/opportunity.js';
 import { newWalkState, slippageBps, touchProblem, walkInto, type Side } from '../../src/pricing/depth.js';
 import { HOURS_PER_YEAR } from '../../src/pricing/funding.js';
@@ -224,7 +224,7 @@ function priceLeg(
   legOut.exitExhausted = false;
   legOut.problem = touchProblem(book);
   if (legOut.problem !== null) return null;
-  const mid = ((book.bids[0] as BookLevel)[0] + (book.asks[0] as BookLevel)[0]) / 2;
+  const mid = ((book.bids.levels[0] as number) + (book.asks.levels[0] as number)) / 2;
   const buy = entrySide === 'buy';
   const { k, inQuote } = model;
   walkInto(entryWalk, buy ? book.asks : book.bids, buy, notional, k, inQuote);

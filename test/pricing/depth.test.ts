@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { BookLevel, OrderBook } from '../../src/domain/market.js';
+import { orderBook } from '../../src/domain/book.js';
+import type { BookLevel, BookSide, OrderBook } from '../../src/domain/market.js';
 import { BOOK_PROBLEMS, midPrice, slippageBps, touchProblem, walkBook } from '../../src/pricing/depth.js';
 import { amountModel, type AmountModel } from '../../src/pricing/units.js';
 
 function book(bids: BookLevel[], asks: BookLevel[]): OrderBook {
-  return { venue: 'v', symbol: 'X', bids, asks, eventTime: null, receivedAt: 0 };
+  return orderBook({ venue: 'v', symbol: 'X', bids, asks, eventTime: null, receivedAt: 0 });
+}
+
+/** Packs levels as given, without the builder's checks: for books the builder would refuse. */
+function unchecked(levels: BookLevel[]): BookSide {
+  return { levels: new Float64Array(levels.flat()), length: levels.length };
+}
+
+function malformed(bids: BookLevel[], asks: BookLevel[]): OrderBook {
+  return { venue: 'v', symbol: 'X', bids: unchecked(bids), asks: unchecked(asks), eventTime: null, receivedAt: 0 };
 }
 
 const BASE: AmountModel = { k: 1, inQuote: false };
@@ -94,7 +104,8 @@ describe('walkBook on a small base-unit book (mid 99.5)', () => {
   });
 
   it('skips zero-size levels', () => {
-    const f = walkBook(book([[99, 1]], [[100, 0], [101, 1]]), 'buy', 50, BASE, 99.5);
+    // The builder refuses a zero amount (the normaliser drops them); the walk must still cope.
+    const f = walkBook(malformed([[99, 1]], [[100, 0], [101, 1]]), 'buy', 50, BASE, 99.5);
     expect(f.vwap).toBe(101);
     expect(f.levelsUsed).toBe(1);
   });
@@ -139,10 +150,10 @@ describe('walkBook units', () => {
 
 describe('malformed books are reported, not priced', () => {
   it.each([
-    ['asks not ascending', book([[99, 1]], [[100, 1], [99.5, 1]]), 'buy', BOOK_PROBLEMS.unsorted],
-    ['bids not descending', book([[99, 1], [99.5, 1]], [[100, 1]]), 'sell', BOOK_PROBLEMS.unsorted],
-    ['negative amount', book([[99, 1]], [[100, 1], [101, -1]]), 'buy', BOOK_PROBLEMS.badLevel],
-    ['NaN price', book([[99, 1]], [[100, 1], [Number.NaN, 1]]), 'buy', BOOK_PROBLEMS.badLevel],
+    ['asks not ascending', malformed([[99, 1]], [[100, 1], [99.5, 1]]), 'buy', BOOK_PROBLEMS.unsorted],
+    ['bids not descending', malformed([[99, 1], [99.5, 1]], [[100, 1]]), 'sell', BOOK_PROBLEMS.unsorted],
+    ['negative amount', malformed([[99, 1]], [[100, 1], [101, -1]]), 'buy', BOOK_PROBLEMS.badLevel],
+    ['NaN price', malformed([[99, 1]], [[100, 1], [Number.NaN, 1]]), 'buy', BOOK_PROBLEMS.badLevel],
   ] as const)('%s', (_name, b, side, problem) => {
     const f = walkBook(b, side, 1_000, BASE, 99.5);
     expect(f.problem).toBe(problem);
@@ -154,7 +165,7 @@ describe('malformed books are reported, not priced', () => {
     ['no asks', book([[99, 1]], []), BOOK_PROBLEMS.emptyAsks],
     ['crossed', book([[100.5, 1]], [[100, 1]]), BOOK_PROBLEMS.crossed],
     ['locked', book([[100, 1]], [[100, 1]]), BOOK_PROBLEMS.crossed],
-    ['zero price', book([[0, 1]], [[100, 1]]), BOOK_PROBLEMS.badLevel],
+    ['zero price', malformed([[0, 1]], [[100, 1]]), BOOK_PROBLEMS.badLevel],
   ])('touch: %s → no mid', (_name, b, problem) => {
     expect(touchProblem(b)).toBe(problem);
     expect(midPrice(b)).toBeNull();

@@ -1,15 +1,17 @@
+import { SHARED_DATA } from '../support/shared-data.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { bestPrice, orderBook, sideLevels } from '../../src/domain/book.js';
 import type { BookLevel, OrderBook } from '../../src/domain/market.js';
 import type { Side } from '../../src/pricing/depth.js';
 import { maxNotionalWithinSlippage } from '../../src/pricing/max-notional.js';
 import { amountModel, type AmountModel } from '../../src/pricing/units.js';
 
-const DATA = '/work/shared/data';
+const DATA = SHARED_DATA;
 const BASE: AmountModel = { k: 1, inQuote: false };
 
-function book(bids: BookLevel[], asks: BookLevel[], symbol = 'X'): OrderBook {
-  return { venue: 'v', symbol, bids, asks, eventTime: null, receivedAt: 0 };
+function book(bids: readonly BookLevel[], asks: readonly BookLevel[], symbol = 'X'): OrderBook {
+  return orderBook({ venue: 'v', symbol, bids, asks, eventTime: null, receivedAt: 0 });
 }
 
 /**
@@ -85,7 +87,7 @@ describe('max notional at the slippage cap, hand-computed (mid 100, cap 10 bps)'
     expect(m.bookLimited).toBe(false);
     expect(m.notional).toBeCloseTo(n, 6);
     expect(m.levelsUsed).toBe(levels);
-    expectSolvedAtCap(side === 'buy' ? b.asks : b.bids, side, 100, 10, m.notional);
+    expectSolvedAtCap(sideLevels(side === 'buy' ? b.asks : b.bids), side, 100, 10, m.notional);
   });
 
   it('first level already beyond the cap → 0', () => {
@@ -111,7 +113,9 @@ describe('max notional at the slippage cap, hand-computed (mid 100, cap 10 bps)'
   });
 
   it('a malformed level stops the solve with a problem', () => {
-    const m = maxNotionalWithinSlippage(book([[99, 1]], [[100, 1], [99, 1]]), 'buy', BASE, 99.5, 1000);
+    // Packed by hand: the builder refuses an unsorted side, the solver must still catch one.
+    const asks = { levels: Float64Array.of(100, 1, 99, 1), length: 2 };
+    const m = maxNotionalWithinSlippage({ ...book([[99, 1]], []), asks }, 'buy', BASE, 99.5, 1000);
     expect(m.problem).toMatch(/sorted/);
     expect(m.bookLimited).toBe(false);
   });
@@ -158,8 +162,8 @@ describe('max notional on the real Bybit tape books (200 levels)', () => {
     [1, 2, 5, 10].flatMap((cap) => (['buy', 'sell'] as const).map((side) => ({ b, cap, side, name: `${b.symbol} ${side} ${cap} bps` }))),
   );
   it.each(cases)('$name: solved notional is exactly at the cap, or the whole side', ({ b, cap, side }) => {
-    const mid = ((b.bids[0] as BookLevel)[0] + (b.asks[0] as BookLevel)[0]) / 2;
-    const levels = side === 'buy' ? b.asks : b.bids;
+    const mid = ((bestPrice(b.bids) as number) + (bestPrice(b.asks) as number)) / 2;
+    const levels = sideLevels(side === 'buy' ? b.asks : b.bids);
     const m = maxNotionalWithinSlippage(b, side, BASE, mid, cap);
     expect(m.problem).toBeNull();
     if (m.bookLimited) {
@@ -203,11 +207,11 @@ describe('max notional on the real Binance USDT-M books', () => {
     expect(tight.bookLimited).toBe(false);
     expect(tight.levelsUsed).toBe(2);
     expect(tight.notional).toBeGreaterThan(11657.08 * 1.714);
-    expectSolvedAtCap(b.asks, 'buy', mid, 0.1, tight.notional);
+    expectSolvedAtCap(sideLevels(b.asks), 'buy', mid, 0.1, tight.notional);
     // asks span 11,657.08 → 11,657.92, under 1 bps: all five fit in 5 bps.
     const wide = maxNotionalWithinSlippage(b, 'buy', BASE, mid, 5);
     expect(wide.bookLimited).toBe(true);
-    expect(wide.notional).toBeCloseTo(sideTotal(b.asks), 6);
+    expect(wide.notional).toBeCloseTo(sideTotal(sideLevels(b.asks)), 6);
   });
 
   it.each([0.5, 1, 2, 5])(

@@ -14,6 +14,7 @@
  *   reverse: spot bids 99.9 × 40 / 0.15 = 26,640;  perp asks 100.1 × 700 = 70,070 → 26,640
  */
 import { describe, expect, it } from 'vitest';
+import { orderBook } from '../../src/domain/book.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
@@ -87,7 +88,7 @@ function ticker(venue: string, symbol: string, quoteVolume24h: number | null = 5
 }
 
 function book(venue: string, symbol: string, bids: BookLevel[], asks: BookLevel[], receivedAt = NOW - 500): OrderBook {
-  return { venue, symbol, bids, asks, eventTime: receivedAt, receivedAt };
+  return orderBook({ venue, symbol, bids, asks, eventTime: receivedAt, receivedAt });
 }
 
 const SPOT_BIDS: BookLevel[] = [

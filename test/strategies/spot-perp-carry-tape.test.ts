@@ -7,8 +7,10 @@
  * way the docs describe (amount in base for spot, contracts of 1 base for linear perps, Bybit
  * funding interval from the market's info.fundingInterval in minutes).
  */
+import { BYBIT_TAPE } from '../support/shared-data.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { orderBook, sideLevels } from '../../src/domain/book.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema } from '../../strategies/spot-perp-carry/params.js';
@@ -22,7 +24,7 @@ interface Rec {
   result: any;
 }
 
-const recs: Rec[] = readFileSync('/work/shared/data/tapes/bybit-2026-08-09.ndjson', 'utf8')
+const recs: Rec[] = readFileSync(BYBIT_TAPE, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Rec);
@@ -97,7 +99,7 @@ const TICKERS: TickerSnapshot[] = Object.values((at('fetchTickers')[0] as Rec).r
 const BOOKS = new Map<string, OrderBook>(
   at('fetchOrderBook').map((r) => [
     bookKey('bybit', r.result.symbol),
-    { venue: 'bybit', symbol: r.result.symbol, bids: r.result.bids, asks: r.result.asks, eventTime: r.result.timestamp, receivedAt: T0 },
+    orderBook({ venue: 'bybit', symbol: r.result.symbol, bids: r.result.bids, asks: r.result.asks, eventTime: r.result.timestamp, receivedAt: T0 }),
   ]),
 );
 
@@ -168,7 +170,11 @@ describe('ranking the real Bybit tape', () => {
     const sMid = (65_140.4 + 65_140.5) / 2;
     const pMid = (65_114.2 + 65_114.3) / 2;
     // fees 2 × (0.001 + 0.0006) = 0.0032, plus four walks of 10,000 USDT
-    const slips = slip(spot.asks, true, 10_000, sMid) + slip(spot.bids, false, 10_000, sMid) + slip(perp.bids, false, 10_000, pMid) + slip(perp.asks, true, 10_000, pMid);
+    const slips =
+      slip(sideLevels(spot.asks), true, 10_000, sMid) +
+      slip(sideLevels(spot.bids), false, 10_000, sMid) +
+      slip(sideLevels(perp.bids), false, 10_000, pMid) +
+      slip(sideLevels(perp.asks), true, 10_000, pMid);
     const roundTrip = 0.0032 + slips / 1e4;
     expect(o.grossApr).toBeCloseTo(0.1095, 12); // 0.0001 × 3 × 365
     expect(o.spot?.mid).toBeCloseTo(sMid, 6);

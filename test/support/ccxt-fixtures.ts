@@ -18,7 +18,8 @@ import { SimClock } from '../../src/domain/clock.js';
 import { createCcxtExchange } from '../../src/venues/ccxt-factory.js';
 import { CcxtVenue } from '../../src/venues/ccxt-venue.js';
 
-export const SHARED_DATA = process.env['CARRY_SHARED_DATA'] ?? '/work/shared/data';
+export { SHARED_DATA } from './shared-data.js';
+import { SHARED_DATA } from './shared-data.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, unknown>;

@@ -5,6 +5,7 @@
  * test/support/ccxt-fixtures.ts (and the raw fixture infos), not off this code's output.
  */
 import { describe, expect, it } from 'vitest';
+import { levelAt, sideLevels } from '../../src/domain/book.js';
 import { CarryError } from '../../src/domain/errors.js';
 import type { FundingSnapshot, VenueSnapshot } from '../../src/domain/market.js';
 import { asCcxtCalls } from '../../src/venues/ccxt-factory.js';
@@ -63,8 +64,8 @@ describe('binance (spot + USDT-M through ccxt)', () => {
     const { venue, stub } = stubbedVenue('binance');
     await venue.loadMarkets();
     const book = await venue.fetchOrderBook('BTC/USDT:USDT', 5);
-    expect(book.bids[0]).toEqual([42651.1, 470.672]);
-    expect(book.asks[0]).toEqual([42878, 7.011]);
+    expect(levelAt(book.bids, 0)).toEqual([42651.1, 470.672]);
+    expect(levelAt(book.asks, 0)).toEqual([42878, 7.011]);
     expect(book.bids).toHaveLength(5);
     expect(book.eventTime).toBe(1706803917258);
     const url = stub.requests.at(-1);
@@ -147,7 +148,11 @@ describe('okx (spot + swap through ccxt)', () => {
     const { venue } = stubbedVenue('okx');
     await venue.loadMarkets();
     const book = await venue.fetchOrderBook('BTC/USDT:USDT', 2);
-    expect(book).toMatchObject({ bids: [[43466.3, 13807], [43466.2, 17151]], asks: [[43466.4, 14881], [43466.5, 14624]], eventTime: 1706612067750 });
+    expect({ ...book, bids: sideLevels(book.bids), asks: sideLevels(book.asks) }).toMatchObject({
+      bids: [[43466.3, 13807], [43466.2, 17151]],
+      asks: [[43466.4, 14881], [43466.5, 14624]],
+      eventTime: 1706612067750,
+    });
   });
 
   it('okx code 50011 (HTTP 429) → rate limited, retry', async () => {

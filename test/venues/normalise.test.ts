@@ -1,5 +1,6 @@
 import ccxt from 'ccxt';
 import { describe, expect, it } from 'vitest';
+import { sideLevels } from '../../src/domain/book.js';
 import type { Market } from '../../src/domain/market.js';
 import {
   indexMarkets,
@@ -391,8 +392,8 @@ describe('normaliseOrderBook', () => {
     );
     expect(out.kind).toBe('ok');
     if (out.kind !== 'ok') return;
-    expect(out.book.bids).toEqual([[43466.3, 13807], [43466.2, 17151], [43465, 2]]);
-    expect(out.book.asks).toEqual([[43466.4, 14881], [43466.5, 14624], [43470, 3]]);
+    expect(sideLevels(out.book.bids)).toEqual([[43466.3, 13807], [43466.2, 17151], [43465, 2]]);
+    expect(sideLevels(out.book.asks)).toEqual([[43466.4, 14881], [43466.5, 14624], [43470, 3]]);
     expect(out.dropped).toBe(5);
     expect(out.book.eventTime).toBe(1706612067750);
     expect(out.book.receivedAt).toBe(5);

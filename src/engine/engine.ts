@@ -1,0 +1,707 @@
+/**
+ * The kernel: one engine for paper, replay and sim (and, later, live). Only the edges differ:
+ * the clock, the venues' market data and the execution port.
+ *
+ * Each tick is atomic in the ledger: its events are buffered and appended in one transaction
+ * together with the engine's checkpoint (its derived working state). A process killed mid-tick
+ * leaves the ledger exactly as after the previous tick; on restart the engine restores the
+ * checkpoint and the scheduler re-runs the interrupted tick at the same simulated instant, so a
+ * killed-and-restarted paper run ends with the same ledger as an uninterrupted one. (Live
+ * trading will also write each order as it happens and reconcile with the venue at start.)
+ */
+import type { Config } from '../config/schema.js';
+import type { Action } from '../domain/action.js';
+import type { Clock } from '../domain/clock.js';
+import { isCarryError } from '../domain/errors.js';
+import type { EquitySnapshot, FundingPaid, LedgerEvent, OrderFilled } from '../domain/events.js';
+import type { FundingSnapshot, Market, OrderBook, VenueId } from '../domain/market.js';
+import type { Opportunity } from '../domain/opportunity.js';
+import type { PositionSpec } from '../domain/position.js';
+import type { ExecutionPort } from '../execution/port.js';
+import { midPrice } from '../pricing/depth.js';
+import { positionPnl, totalPnl, type PositionMarks, type PositionPnl } from '../pricing/pnl.js';
+import { limitPriceFor, sizePosition } from '../pricing/sizing.js';
+import type { Ledger } from '../store/ledger.js';
+import type { FillRow, FundingPaymentRow, PositionRow } from '../store/rows.js';
+import type { Logger } from '../util/log.js';
+import { decide, type HeldPosition } from '../../strategies/spot-perp-carry/decide.js';
+import { FundingHistory, observationFromSnapshot, type FundingObservation } from '../../strategies/spot-perp-carry/funding-history.js';
+import { fundingHistoryCapacity, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
+import { bookKey } from '../../strategies/spot-perp-carry/rank.js';
+import { dueFunding, heldFromFills, type FundingObservation as AccrualObservation, type MarkObservation } from './funding-accrual.js';
+import { closePosition, openPosition, resumeUnwind, type EventSink, type ExecutionOutcome } from './leg-executor.js';
+import { freeCapital, initialFunding, notionalFromCapital, type OpenExposure } from './paper-wallet.js';
+import { gateClose, gateOpen, type TradingState } from './risk-gate.js';
+import type { Scanner, ScanResult } from './scanner.js';
+
+export const CHECKPOINT_KEY = 'engine';
+const HOUR_MS = 3_600_000;
+/** How many of each scan's opportunities go to the ledger for audit. */
+const SCAN_TOP = 5;
+
+export interface EngineCheckpoint {
+  readonly v: 1;
+  /** Clock of the last completed tick. */
+  readonly clock: number;
+  /** Last completed run of each job, so a restart resumes every schedule where it was. */
+  readonly lastRun: Readonly<Record<string, number>>;
+  readonly history: readonly FundingObservation[];
+  readonly accrual: Readonly<Record<string, AccrualState>>;
+  readonly lastEquityHour: number | null;
+  /** Last marks of every non-final position, for reports run without market data. */
+  readonly marks: Readonly<Record<string, PositionMarkSnapshot>>;
+}
+
+export interface PositionMarkSnapshot {
+  readonly spot: number | null;
+  readonly perp: number | null;
+  readonly at: number;
+}
+
+interface AccrualState {
+  readonly obs: readonly AccrualObservation[];
+  readonly marks: readonly MarkObservation[];
+  readonly through: number | null;
+}
+
+export interface EngineOptions {
+  readonly clock: Clock;
+  readonly scanner: Scanner;
+  readonly execution: ExecutionPort;
+  readonly ledger: Ledger;
+  readonly params: SpotPerpCarryParams;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly tradingState?: TradingState;
+}
+
+export interface TickSummary {
+  readonly job: string;
+  readonly at: number;
+  readonly events: number;
+}
+
+function fillEvent(r: FillRow): OrderFilled {
+  return {
+    type: 'order.fill',
+    ts: r.ts,
+    fillId: r.fillId,
+    orderId: r.orderId,
+    positionId: r.positionId,
+    venue: r.venue,
+    leg: r.leg,
+    symbol: r.symbol,
+    side: r.side,
+    price: r.price,
+    amount: r.amount,
+    baseQty: r.baseQty,
+    contracts: r.contracts,
+    quoteNotional: r.quoteNotional,
+    fee: r.fee,
+    feeCurrency: r.feeCurrency,
+    feeQuote: r.feeQuote,
+  };
+}
+
+function fundingEvent(r: FundingPaymentRow): FundingPaid {
+  return {
+    type: 'funding.payment',
+    ts: r.ts,
+    positionId: r.positionId,
+    venue: r.venue,
+    symbol: r.symbol,
+    settlementTime: r.settlementTime,
+    periodStart: r.periodStart,
+    rate: r.rate,
+    markPrice: r.markPrice,
+    contracts: r.contracts,
+    contractSize: r.contractSize,
+    settlement: r.settlement,
+    amount: r.amount,
+    currency: r.currency,
+    amountQuote: r.amountQuote,
+  };
+}
+
+export function specOf(p: PositionRow): PositionSpec {
+  return {
+    positionId: p.positionId,
+    venue: p.venue,
+    base: p.base,
+    quote: p.quote,
+    direction: p.direction,
+    spotSymbol: p.spotSymbol,
+    perpSymbol: p.perpSymbol,
+    settlement: p.settlement,
+    contractSize: p.contractSize,
+    settle: p.settle,
+    intervalHours: p.intervalHours,
+    continuousFunding: p.continuousFunding,
+  };
+}
+
+/** A tick's events, appended in one transaction at its end. */
+class TickBuffer {
+  readonly events: LedgerEvent[] = [];
+  readonly sink: EventSink = (events) => {
+    this.events.push(...events);
+  };
+}
+
+export class CarryEngine {
+  private readonly o: EngineOptions;
+  private history: FundingHistory;
+  private accrual = new Map<string, AccrualState>();
+  private lastRun: Record<string, number> = {};
+  private lastEquityHour: number | null = null;
+  private last: ScanResult | null = null;
+  private markets = new Map<VenueId, readonly Market[]>();
+  private positionSeq = 0;
+  /** Ledger reads cached between commits: the ledger only changes when a tick commits. */
+  private cache: { open?: readonly PositionRow[]; fills: Map<string, readonly OrderFilled[]> } = { fills: new Map() };
+  tradingState: TradingState;
+
+  constructor(opts: EngineOptions) {
+    this.o = opts;
+    this.history = new FundingHistory(fundingHistoryCapacity(opts.params));
+    this.tradingState = opts.tradingState ?? 'active';
+  }
+
+  private get log(): Logger {
+    return this.o.log;
+  }
+
+  /**
+   * Restores the checkpoint, funds the paper wallet on a new ledger, and returns the clock the
+   * run should resume from (null on a new ledger) plus each job's last run.
+   */
+  async start(): Promise<{ readonly resumeFrom: number | null; readonly lastRun: Readonly<Record<string, number>> }> {
+    const cp = this.o.ledger.checkpoint<EngineCheckpoint>(CHECKPOINT_KEY);
+    if (cp) {
+      const v = cp.value;
+      this.history = FundingHistory.fromObservations(fundingHistoryCapacity(this.o.params), v.history);
+      this.accrual = new Map(Object.entries(v.accrual));
+      this.lastRun = { ...v.lastRun };
+      this.lastEquityHour = v.lastEquityHour;
+    }
+    this.positionSeq = this.o.ledger.positions().length;
+    this.markets = new Map(await this.o.scanner.loadMarkets());
+    if (this.o.ledger.walletBalances().length === 0 && this.o.ledger.countEvents() === 0) {
+      const events = initialFunding(this.o.config.paper, this.markets, this.o.clock.now());
+      this.commit('start', events);
+      this.log.info({ venues: events.map((e) => `${e.venue}:${e.amount} ${e.currency}`) }, 'paper wallet funded');
+    }
+    const open = this.openPositions();
+    if (open.length > 0) this.log.info({ open: open.map((p) => `${p.positionId} ${p.state}`) }, 'resuming open positions from the ledger');
+    return { resumeFrom: cp ? cp.value.clock : null, lastRun: this.lastRun };
+  }
+
+  private checkpoint(): EngineCheckpoint {
+    return {
+      v: 1,
+      clock: this.o.clock.now(),
+      lastRun: this.lastRun,
+      history: this.history.retained(),
+      accrual: Object.fromEntries(this.accrual),
+      lastEquityHour: this.lastEquityHour,
+      marks: this.markSnapshot(),
+    };
+  }
+
+  private commit(job: string, events: readonly LedgerEvent[], tickAt?: number): TickSummary {
+    if (tickAt !== undefined) this.lastRun = { ...this.lastRun, [job]: tickAt };
+    const now = this.o.clock.now();
+    this.o.ledger.append(events, { checkpoint: { key: CHECKPOINT_KEY, ts: now, value: this.checkpoint() } });
+    this.cache = { fills: new Map() };
+    return { job, at: now, events: events.length };
+  }
+
+  private openPositions(): readonly PositionRow[] {
+    return (this.cache.open ??= this.o.ledger.openPositions());
+  }
+
+  private fillsOf(positionId: string): readonly OrderFilled[] {
+    let f = this.cache.fills.get(positionId);
+    if (!f) this.cache.fills.set(positionId, (f = this.o.ledger.fills(positionId).map(fillEvent)));
+    return f;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Observations
+  // ------------------------------------------------------------------------------------------
+
+  private observe(funding: readonly FundingSnapshot[], books: ReadonlyMap<string, OrderBook>): void {
+    for (const f of funding) this.history.add(observationFromSnapshot(f));
+    const held = this.openPositions();
+    for (const p of held) {
+      const f = funding.find((x) => x.venue === p.venue && x.symbol === p.perpSymbol);
+      const st = this.accrual.get(p.positionId) ?? { obs: [], marks: [], through: this.o.ledger.lastFundingSettlement(p.positionId) };
+      let obs = st.obs;
+      let marks = st.marks;
+      if (f) {
+        obs = [...obs, { rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt }];
+      }
+      const mark = this.perpMark(p.venue, p.perpSymbol, funding, books);
+      if (mark !== null) marks = [...marks, { at: this.o.clock.now(), price: mark }];
+      this.accrual.set(p.positionId, { obs: prune(obs, st.through), marks: pruneMarks(marks, st.through), through: st.through });
+    }
+  }
+
+  private perpMark(venue: VenueId, symbol: string, funding: readonly FundingSnapshot[], books: ReadonlyMap<string, OrderBook>): number | null {
+    const f = funding.find((x) => x.venue === venue && x.symbol === symbol);
+    if (f?.markPrice != null) return f.markPrice;
+    const book = books.get(bookKey(venue, symbol));
+    return book ? midPrice(book) : null;
+  }
+
+  private markSnapshot(): Record<string, PositionMarkSnapshot> {
+    const out: Record<string, PositionMarkSnapshot> = {};
+    if (!this.last) return out;
+    for (const p of this.openPositions()) out[p.positionId] = { ...this.marksFor(p), at: this.last.at };
+    return out;
+  }
+
+  private marksFor(p: PositionRow): PositionMarks {
+    const books = this.last?.books ?? new Map<string, OrderBook>();
+    const spotBook = books.get(bookKey(p.venue, p.spotSymbol));
+    return {
+      spot: spotBook ? midPrice(spotBook) : null,
+      perp: this.perpMark(p.venue, p.perpSymbol, this.last?.funding ?? [], books),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Funding
+  // ------------------------------------------------------------------------------------------
+
+  private accrueFunding(buffer: TickBuffer): void {
+    const now = this.o.clock.now();
+    for (const p of this.openPositions()) {
+      if (p.perpContracts === 0 && p.state !== 'closing') continue;
+      const st = this.accrual.get(p.positionId);
+      if (!st) continue;
+      const held = heldFromFills(this.fillsOf(p.positionId));
+      if (held.length === 0) continue;
+      const r = dueFunding({ spec: specOf(p), held, observations: st.obs, marks: st.marks, paidThrough: st.through, now });
+      for (const s of r.skipped) {
+        buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'skip', reason: `funding ${new Date(s.settlementTime).toISOString()}: ${s.reason}` }]);
+      }
+      if (r.payments.length > 0) buffer.sink(r.payments);
+      this.accrual.set(p.positionId, { ...st, through: r.through, obs: prune(st.obs, r.through), marks: pruneMarks(st.marks, r.through) });
+    }
+    // Forget accrual state of positions that are gone.
+    const live = new Set(this.openPositions().map((p) => p.positionId));
+    for (const id of [...this.accrual.keys()]) if (!live.has(id)) this.accrual.delete(id);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Jobs
+  // ------------------------------------------------------------------------------------------
+
+  /** Scan, record, decide, gate, execute. */
+  async scanTick(job = 'scan'): Promise<TickSummary> {
+    const at = this.o.clock.now();
+    const buffer = new TickBuffer();
+    // Funding first: it is owed on the holdings the ledger has at the start of the tick.
+    this.accrueFunding(buffer);
+    const held = this.openPositions();
+    const extra = new Map<VenueId, string[]>();
+    for (const p of held) extra.set(p.venue, [...(extra.get(p.venue) ?? []), p.spotSymbol, p.perpSymbol]);
+    const scan = await this.o.scanner.scan({ extraBooks: extra });
+    this.last = scan;
+    for (const [v, m] of scan.markets) this.markets.set(v, m);
+    this.observe(scan.funding, scan.books);
+    buffer.sink([
+      {
+        type: 'scan.recorded',
+        ts: this.o.clock.now(),
+        top: scan.opportunities.slice(0, SCAN_TOP).map((o) => ({
+          venue: o.venue,
+          perpSymbol: o.perpSymbol,
+          spotSymbol: o.spotSymbol,
+          rate: o.rate,
+          intervalHours: o.intervalHours,
+          netApr: o.netApr,
+          maxNotional: o.maxNotional,
+          status: o.status,
+        })),
+      },
+    ]);
+    this.flagUnreachable(scan, held, buffer);
+    await this.resumeInterrupted(held, scan, buffer);
+    await this.decideAndExecute(scan, buffer);
+    this.maybeEquity(buffer);
+    return this.commit(job, buffer.events, at);
+  }
+
+  /** Funding accrual, flags and the hourly equity snapshot; uses the last scan's data. */
+  async monitorTick(job = 'monitor'): Promise<TickSummary> {
+    const at = this.o.clock.now();
+    const buffer = new TickBuffer();
+    const before = this.accrualMarker();
+    this.accrueFunding(buffer);
+    this.maybeEquity(buffer);
+    // A tick that changed nothing writes nothing: on a restart the scheduler runs a missed
+    // monitor tick at once, which then finds the same nothing to do.
+    if (buffer.events.length === 0 && this.accrualMarker() === before) return { job, at, events: 0 };
+    return this.commit(job, buffer.events, at);
+  }
+
+  private accrualMarker(): string {
+    let m = '';
+    for (const [id, st] of this.accrual) m += `${id}:${st.through};`;
+    return m;
+  }
+
+  /** Shortly before a settlement: a fresh snapshot of the venues whose held perps settle soon. */
+  async settlementCheck(job = 'settlement'): Promise<TickSummary> {
+    const at = this.o.clock.now();
+    const lead = this.o.config.jobs.settlementLeadSeconds * 1000;
+    const venues = new Set<VenueId>();
+    for (const p of this.openPositions()) {
+      const t = this.nextSettlementOf(p);
+      if (t !== null && t > at && t - at <= lead + 1000) venues.add(p.venue);
+    }
+    const funding: FundingSnapshot[] = [];
+    for (const a of this.o.scanner.adapters().filter((x) => venues.has(x.venue))) {
+      try {
+        const snap = await a.fetchSnapshot();
+        funding.push(...snap.funding);
+      } catch (e) {
+        this.log.warn({ venue: a.venue, err: e instanceof Error ? e.message : String(e) }, 'pre-settlement snapshot failed; the last scan stands');
+      }
+    }
+    if (funding.length > 0) this.observe(funding, this.last?.books ?? new Map());
+    return this.commit(job, [], at);
+  }
+
+  /** When the pre-settlement check should next run, after `after`; null when nothing is held. */
+  nextSettlementCheck(after: number): number | null {
+    const lead = this.o.config.jobs.settlementLeadSeconds * 1000;
+    let best: number | null = null;
+    for (const p of this.openPositions()) {
+      const t = this.nextSettlementOf(p);
+      if (t === null) continue;
+      const at = t - lead;
+      if (at > after && (best === null || at < best)) best = at;
+    }
+    return best;
+  }
+
+  private nextSettlementOf(p: PositionRow): number | null {
+    if (p.continuousFunding) return null;
+    const f = this.last?.funding.find((x) => x.venue === p.venue && x.symbol === p.perpSymbol);
+    return f?.nextFundingTime ?? null;
+  }
+
+  async dailySummary(job = 'daily'): Promise<TickSummary> {
+    const at = this.o.clock.now();
+    const buffer = new TickBuffer();
+    const eq = this.equity();
+    buffer.sink([eq]);
+    this.log.info(
+      { equity: round2(eq.equity), realised: round2(eq.realised), unrealised: round2(eq.unrealised), funding: round2(eq.funding), fees: round2(eq.fees), open: eq.openPositions },
+      'daily summary',
+    );
+    return this.commit(job, buffer.events, at);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Trading
+  // ------------------------------------------------------------------------------------------
+
+  private flagUnreachable(scan: ScanResult, held: readonly PositionRow[], buffer: TickBuffer): void {
+    const down = new Map(scan.venues.filter((v) => v.status === 'error').map((v) => [v.venue, v.status === 'error' ? v.error.message : '']));
+    const now = this.o.clock.now();
+    for (const p of held) {
+      const why = down.get(p.venue);
+      if (why !== undefined && p.flag !== 'venue_unreachable') {
+        buffer.sink([{ type: 'position.flagged', ts: now, positionId: p.positionId, flag: 'venue_unreachable', message: `${p.venue} did not answer: ${why}. Position left as it is.` }]);
+        this.log.warn({ position: p.positionId, venue: p.venue, err: why }, 'venue unreachable: position left open and flagged');
+      } else if (why === undefined && p.flag === 'venue_unreachable') {
+        buffer.sink([{ type: 'position.flagged', ts: now, positionId: p.positionId, flag: null, message: `${p.venue} answers again` }]);
+      }
+    }
+  }
+
+  /** Positions a previous tick left mid-protocol (closing, unwinding, interrupted open): retry. */
+  private async resumeInterrupted(held: readonly PositionRow[], scan: ScanResult, buffer: TickBuffer): Promise<void> {
+    for (const p of held) {
+      if (p.state === 'open' || p.state === 'rebalancing') continue;
+      if (scan.venues.find((v) => v.venue === p.venue)?.status !== 'ok') continue;
+      const req = this.flattenRequest(p, scan, `resume ${p.state}`);
+      if (!req) continue;
+      const deps = { execution: this.o.execution, clock: this.o.clock, sink: buffer.sink };
+      const out = p.state === 'closing' ? await closePosition(deps, req) : await resumeUnwind(deps, req);
+      this.logOutcome('resume', out);
+    }
+  }
+
+  private flattenRequest(p: PositionRow, scan: ScanResult, reason: string) {
+    const markets = this.positionMarkets(p.venue, p.spotSymbol, p.perpSymbol);
+    const spotBook = scan.books.get(bookKey(p.venue, p.spotSymbol));
+    const perpBook = scan.books.get(bookKey(p.venue, p.perpSymbol));
+    if (!markets || !spotBook || !perpBook) {
+      this.log.warn({ position: p.positionId }, 'cannot act on position this tick: markets or books missing');
+      return null;
+    }
+    const slip = this.o.params.maxSlippageBps;
+    const spotLimit = limitPriceFor(markets.spot, spotBook, p.spotQty > 0 ? 'sell' : 'buy', slip);
+    const perpLimit = limitPriceFor(markets.perp, perpBook, p.perpContracts > 0 ? 'sell' : 'buy', slip);
+    if ('problem' in spotLimit || 'problem' in perpLimit) {
+      this.log.warn({ position: p.positionId, spot: 'problem' in spotLimit ? spotLimit.problem : null, perp: 'problem' in perpLimit ? perpLimit.problem : null }, 'no usable book to close against');
+      return null;
+    }
+    const attempt = 1 + new Set(this.o.ledger.orders(p.positionId).filter((o) => o.purpose === 'close' || o.purpose === 'unwind').map((o) => o.clientOrderId.split(':').pop())).size;
+    return {
+      spec: specOf(p),
+      markets,
+      state: p.state,
+      holdings: { spotQty: p.spotQty, perpContracts: p.perpContracts },
+      attempt,
+      limits: { spot: spotLimit.limit, perp: perpLimit.limit },
+      perpPrice: this.perpMark(p.venue, p.perpSymbol, scan.funding, scan.books) ?? perpLimit.mid,
+      reason,
+    };
+  }
+
+  private positionMarkets(venue: VenueId, spotSymbol: string, perpSymbol: string) {
+    const ms = this.markets.get(venue) ?? [];
+    const spot = ms.find((m) => m.symbol === spotSymbol);
+    const perp = ms.find((m) => m.symbol === perpSymbol);
+    return spot && perp ? { spot, perp } : null;
+  }
+
+  private exposures(positions: readonly PositionRow[]): OpenExposure[] {
+    return positions.map((p) => {
+      const mark = this.marksFor(p).perp ?? p.perpEntryPrice ?? 0;
+      const perpNotional = p.settlement === 'linear' ? Math.abs(p.perpContracts) * p.contractSize * mark : Math.abs(p.perpContracts) * p.contractSize;
+      return { venue: p.venue, settlement: p.settlement, quote: p.quote, perpNotional };
+    });
+  }
+
+  private freeCapitalByVenue(positions: readonly PositionRow[]): Map<VenueId, number> {
+    const out = new Map<VenueId, number>();
+    const exposures = this.exposures(positions);
+    for (const venue of this.markets.keys()) {
+      const quotes = new Set((this.markets.get(venue) ?? []).filter((m) => m.type === 'spot').map((m) => m.quote));
+      const bal = this.o.ledger
+        .walletBalances(venue)
+        .filter((b) => quotes.has(b.currency) && ['USDT', 'USDC', 'USD'].includes(b.currency))
+        .reduce((s, b) => Math.max(s, b.amount), 0);
+      out.set(venue, freeCapital(bal, exposures.filter((e) => e.venue === venue), this.o.config.paper.perpLeverage));
+    }
+    return out;
+  }
+
+  private async decideAndExecute(scan: ScanResult, buffer: TickBuffer): Promise<void> {
+    const now = this.o.clock.now();
+    // Positions as the ledger has them plus anything this tick already changed (resumes).
+    const positions = this.openPositions();
+    const free = this.freeCapitalByVenue(positions);
+    const fundingOf = (p: PositionRow) => scan.funding.find((f) => f.venue === p.venue && f.symbol === p.perpSymbol) ?? null;
+    const heldView: HeldPosition[] = positions.map((p) => ({
+      positionId: p.positionId,
+      venue: p.venue,
+      base: p.base,
+      perpSymbol: p.perpSymbol,
+      direction: p.direction,
+      state: p.state,
+      openedAt: p.openedAt ?? p.createdAt,
+      entryNetApr: null,
+      funding: fundingOf(p),
+    }));
+    const result = decide({ now, opportunities: scan.opportunities, positions: heldView, history: this.history, freeCapital: free, params: this.o.params });
+    for (const n of result.notes) buffer.sink([{ type: 'decision', ts: now, venue: n.venue, symbol: n.symbol, action: 'skip', reason: n.note }]);
+    for (const s of result.skipped.slice(0, 10)) {
+      buffer.sink([{ type: 'decision', ts: now, venue: s.venue, symbol: s.symbol ?? '', action: 'skip', reason: s.reason }]);
+    }
+    for (const action of result.actions) await this.execute(action, scan, positions, buffer);
+  }
+
+  private async execute(action: Action, scan: ScanResult, positions: readonly PositionRow[], buffer: TickBuffer): Promise<void> {
+    const now = this.o.clock.now();
+    const deps = { execution: this.o.execution, clock: this.o.clock, sink: buffer.sink };
+    if (action.kind === 'close') {
+      const p = positions.find((x) => x.positionId === action.positionId);
+      if (!p) return;
+      const gate = gateClose(this.tradingState);
+      if (!gate.allow) {
+        buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'deny', reason: gate.reason }]);
+        return;
+      }
+      const req = this.flattenRequest(p, scan, `${action.exit}: ${action.reason}`);
+      if (!req) return;
+      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'close', reason: `${action.exit}: ${action.reason}` }]);
+      this.logOutcome('close', await closePosition(deps, req));
+      return;
+    }
+    const o = action.opportunity;
+    const exposures = positions.map((p) => ({ venue: p.venue, notional: Math.abs(p.spotQty) * (this.marksFor(p).spot ?? p.spotEntryPrice ?? 0) }));
+    const gate = gateOpen(this.tradingState, this.o.config.risk, o.venue, action.notional, exposures);
+    if (!gate.allow) {
+      buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'deny', reason: gate.reason }]);
+      return;
+    }
+    const markets = o.spotSymbol ? this.positionMarkets(o.venue, o.spotSymbol, o.perpSymbol) : null;
+    const spotBook = o.spotSymbol ? scan.books.get(bookKey(o.venue, o.spotSymbol)) : undefined;
+    const perpBook = scan.books.get(bookKey(o.venue, o.perpSymbol));
+    if (!markets || !spotBook || !perpBook || !o.spotSymbol) {
+      buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'skip', reason: 'markets or books missing at execution' }]);
+      return;
+    }
+    const free = this.freeCapitalByVenue(positions).get(o.venue) ?? 0;
+    const sizing = sizePosition({
+      direction: o.direction,
+      spot: markets.spot,
+      perp: markets.perp,
+      spotBook,
+      perpBook,
+      bounds: {
+        strategy: action.notional,
+        rankerMax: o.maxNotional,
+        freeCapital: notionalFromCapital(free, o.settlement, this.o.config.paper.perpLeverage),
+        riskCap: gate.notional,
+      },
+      maxSlippageBps: this.o.params.maxSlippageBps,
+    });
+    if (sizing.kind === 'skip') {
+      buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'skip', reason: `sizing: ${sizing.reason}` }]);
+      this.log.info({ venue: o.venue, symbol: o.perpSymbol, reason: sizing.reason }, 'open skipped at sizing');
+      return;
+    }
+    const spec = this.specFor(o, markets.perp);
+    buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'open', reason: action.reason }]);
+    const out = await openPosition(deps, {
+      spec,
+      markets,
+      sizing,
+      reason: action.reason,
+      entryRate: o.rate,
+      unwindSlippageBps: this.o.config.strategy.unwindSlippageBps,
+    });
+    this.logOutcome('open', out);
+  }
+
+  private specFor(o: Opportunity, perp: Market): PositionSpec {
+    this.positionSeq++;
+    const t = new Date(this.o.clock.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
+    return {
+      positionId: `P${String(this.positionSeq).padStart(4, '0')}-${o.venue}-${o.base}-${t}`,
+      venue: o.venue,
+      base: o.base,
+      quote: o.quote,
+      direction: o.direction,
+      spotSymbol: o.spotSymbol as string,
+      perpSymbol: o.perpSymbol,
+      settlement: o.settlement,
+      contractSize: o.contractSize,
+      settle: perp.settle ?? o.quote,
+      intervalHours: o.intervalHours,
+      continuousFunding: o.continuous,
+    };
+  }
+
+  private logOutcome(what: string, out: ExecutionOutcome): void {
+    const level = out.flag || out.interrupted ? 'warn' : 'info';
+    this.log[level](
+      { position: out.positionId, state: out.state, spotQty: out.holdings.spotQty, perpContracts: out.holdings.perpContracts, flag: out.flag, interrupted: out.interrupted?.message },
+      `${what}: ${out.state}`,
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reporting
+  // ------------------------------------------------------------------------------------------
+
+  /** P&L of every position the ledger has (closed ones included), marked at the last scan. */
+  pnl(): { readonly positions: readonly PositionPnl[]; readonly totals: ReturnType<typeof totalPnl> } {
+    return computePnl(this.o.ledger, (p) => this.marksFor(p), this.o.clock.now());
+  }
+
+  equity(): EquitySnapshot {
+    const { totals } = this.pnl();
+    const now = this.o.clock.now();
+    const prices = new Map<string, number>();
+    for (const f of this.last?.funding ?? []) if (f.markPrice !== null && f.settlement === 'inverse') prices.set(f.base, f.markPrice);
+    for (const p of this.o.ledger.positions()) {
+      const m = this.marksFor(p);
+      if (m.spot !== null) prices.set(p.base, m.spot);
+    }
+    let wallets = 0;
+    for (const b of this.o.ledger.walletBalances()) {
+      const px = ['USDT', 'USDC', 'USD'].includes(b.currency) ? 1 : (prices.get(b.currency) ?? 0);
+      wallets += b.amount * px;
+    }
+    const open = this.openPositions();
+    // Wallets hold cash, coins and realised perp P&L; open perps add their unrealised P&L.
+    const unrealisedPerp = computePnl(this.o.ledger, (p) => this.marksFor(p), now, open).positions.reduce((s, p) => s + (p.perp.unrealised ?? 0), 0);
+    return {
+      type: 'equity.snapshot',
+      ts: now,
+      equity: wallets + unrealisedPerp,
+      realised: totals.realised,
+      unrealised: totals.unrealised ?? 0,
+      funding: totals.funding,
+      fees: totals.fees,
+      openPositions: open.length,
+    };
+  }
+
+  private maybeEquity(buffer: TickBuffer): void {
+    const hour = Math.floor(this.o.clock.now() / HOUR_MS);
+    if (this.lastEquityHour === hour) return;
+    this.lastEquityHour = hour;
+    buffer.sink([this.equity()]);
+  }
+
+  lastScan(): ScanResult | null {
+    return this.last;
+  }
+}
+
+/** P&L per position from the ledger, with marks from the caller. */
+export function computePnl(
+  ledger: Ledger,
+  marks: (p: PositionRow) => PositionMarks,
+  now: number,
+  only?: readonly PositionRow[],
+): { readonly positions: readonly PositionPnl[]; readonly totals: ReturnType<typeof totalPnl> } {
+  const rows = (only ?? ledger.positions()).filter((p) => p.state !== 'failed' || ledger.fills(p.positionId).length > 0);
+  const positions = rows.map((p) =>
+    positionPnl(specOf(p), ledger.fills(p.positionId).map(fillEvent), ledger.fundingPayments(p.positionId).map(fundingEvent), marks(p), now),
+  );
+  return { positions, totals: totalPnl(positions) };
+}
+
+/**
+ * What a future settlement can still need: the latest observation per settlement time after the
+ * last decided one (the rate that applies is the last seen before it), and marks since then.
+ */
+function prune(obs: readonly AccrualObservation[], through: number | null): AccrualObservation[] {
+  const latest = new Map<number | null, AccrualObservation>();
+  for (const o of obs) {
+    if (through !== null && o.nextFundingTime !== null && o.nextFundingTime <= through) continue;
+    const prev = latest.get(o.nextFundingTime);
+    if (!prev || o.receivedAt >= prev.receivedAt) latest.set(o.nextFundingTime, o);
+  }
+  return [...latest.values()].sort((a, b) => a.receivedAt - b.receivedAt);
+}
+
+const MAX_MARKS = 2_000;
+
+function pruneMarks(marks: readonly MarkObservation[], through: number | null): MarkObservation[] {
+  if (through === null) return marks.slice(-MAX_MARKS);
+  const after = marks.filter((m) => m.at > through);
+  const before = marks.filter((m) => m.at <= through);
+  const lastBefore = before[before.length - 1];
+  return (lastBefore ? [lastBefore, ...after] : after).slice(-MAX_MARKS);
+}
+
+function round2(x: number | null): number | null {
+  return x === null ? null : Math.round(x * 100) / 100;
+}
+
+export function errorMessage(e: unknown): string {
+  return isCarryError(e) || e instanceof Error ? e.message : String(e);
+}
