@@ -48,6 +48,8 @@ export interface EngineCheckpoint {
   readonly history: readonly FundingObservation[];
   readonly accrual: Readonly<Record<string, AccrualState>>;
   readonly lastEquityHour: number | null;
+  /** Last recorded skip reason (its stable part) per venue|symbol: repeats are not re-recorded. */
+  readonly skipKeys?: Readonly<Record<string, string>>;
   /** Last marks of every non-final position, for reports run without market data. */
   readonly marks: Readonly<Record<string, PositionMarkSnapshot>>;
 }
@@ -154,6 +156,7 @@ export class CarryEngine {
   private accrual = new Map<string, AccrualState>();
   private lastRun: Record<string, number> = {};
   private lastEquityHour: number | null = null;
+  private skipKeys = new Map<string, string>();
   private last: ScanResult | null = null;
   private markets = new Map<VenueId, readonly Market[]>();
   private positionSeq = 0;
@@ -183,6 +186,7 @@ export class CarryEngine {
       this.accrual = new Map(Object.entries(v.accrual));
       this.lastRun = { ...v.lastRun };
       this.lastEquityHour = v.lastEquityHour;
+      this.skipKeys = new Map(Object.entries(v.skipKeys ?? {}));
     }
     this.positionSeq = this.o.ledger.positions().length;
     this.markets = new Map(await this.o.scanner.loadMarkets());
@@ -204,6 +208,7 @@ export class CarryEngine {
       history: this.history.retained(),
       accrual: Object.fromEntries(this.accrual),
       lastEquityHour: this.lastEquityHour,
+      skipKeys: Object.fromEntries(this.skipKeys),
       marks: this.markSnapshot(),
     };
   }
@@ -512,10 +517,19 @@ export class CarryEngine {
       funding: fundingOf(p),
     }));
     const result = decide({ now, opportunities: scan.opportunities, positions: heldView, history: this.history, freeCapital: free, params: this.o.params });
-    for (const n of result.notes) buffer.sink([{ type: 'decision', ts: now, venue: n.venue, symbol: n.symbol, action: 'skip', reason: n.note }]);
-    for (const s of result.skipped.slice(0, 10)) {
-      buffer.sink([{ type: 'decision', ts: now, venue: s.venue, symbol: s.symbol ?? '', action: 'skip', reason: s.reason }]);
+    // Skips are recorded when their reason changes, not every scan: the ledger keeps what was
+    // decided and why without growing by the same sentence every minute.
+    const seen = new Set<string>();
+    const skips = [...result.notes.map((n) => ({ venue: n.venue, symbol: n.symbol, reason: n.note })), ...result.skipped.map((s) => ({ venue: s.venue, symbol: s.symbol ?? '', reason: s.reason }))];
+    for (const s of skips) {
+      const key = `${s.venue}|${s.symbol}`;
+      const reasonKey = s.reason.split(':')[0] ?? s.reason;
+      seen.add(key);
+      if (this.skipKeys.get(key) === reasonKey) continue;
+      this.skipKeys.set(key, reasonKey);
+      buffer.sink([{ type: 'decision', ts: now, venue: s.venue, symbol: s.symbol, action: 'skip', reason: s.reason }]);
     }
+    for (const key of [...this.skipKeys.keys()]) if (!seen.has(key)) this.skipKeys.delete(key);
     for (const action of result.actions) await this.execute(action, scan, positions, buffer);
   }
 

@@ -124,6 +124,10 @@ describe('binance vs ccxt.binance', () => {
     route['/fapi/v1/ticker/24hr'] = infos(ours);
     expectSame(ours, await ex['fetchTickers']!(undefined, { type: 'swap', subType: 'linear' }));
     expect(new URL(urls.at(-1)!).pathname).toBe('/fapi/v1/ticker/24hr');
+    // {type:'swap'} alone reaches the same endpoint (binance isLinear('swap', undefined) is true).
+    await ex['fetchTickers']!(undefined, { type: 'swap' });
+    expect(new URL(urls.at(-1)!).pathname).toBe('/fapi/v1/ticker/24hr');
+    expect(Object.keys(await sim['binance']!.fetchTickers(undefined, { type: 'swap' }))).toEqual(Object.keys(ours));
   });
 
   it('fetchTickers() (default spot) matches /api/v3/ticker/24hr', async () => {

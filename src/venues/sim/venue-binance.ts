@@ -304,7 +304,6 @@ export class BinanceSim implements SimVenueApi {
 
   fetchFundingIntervals(_ctx: CallContext, symbols: string[] | undefined, params: CcxtParams): CcxtFundingIntervals {
     const wanted = requireSymbols(this.id, this.insts, symbols);
-    const first = wanted?.[0] === undefined ? undefined : this.insts.get(wanted[0]);
     const subType = paramSubType(params) ?? 'linear';
     const out: Obj = {};
     if (subType !== 'linear') return out as unknown as CcxtFundingIntervals;

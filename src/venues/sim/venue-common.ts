@@ -4,7 +4,7 @@
  */
 import ccxt from 'ccxt';
 import type { CcxtParams } from '../ccxt-calls.js';
-import { dec, decOf, type Dec } from './ccxt-shapes.js';
+import { dec, type Dec } from './ccxt-shapes.js';
 import type { InstrumentSpec } from './instruments.js';
 import { bits } from './prng.js';
 import type { SimInstrument } from './world.js';
@@ -68,7 +68,6 @@ export function onLot(spec: InstrumentSpec, x: number): Dec {
   return dec(n * spec.amountStep.mantissa, spec.amountStep.exp);
 }
 
-export { decOf };
 
 /** Venue server time a few ms behind the local clock, fixed per (venue, t, what). */
 export function venueTime(t: number, key: number, lane: number): number {

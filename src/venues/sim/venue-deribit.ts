@@ -27,7 +27,7 @@ import { decOf, decOfSig, decValue, finalizeMarket, fundingRateShape, orderBookS
 import { HOUR_MS } from './dynamics.js';
 import { hashString, streamKey } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
-import { onLot, onTick, requireInstrument, updateId, venueTime, type CallContext, type Obj } from './venue-common.js';
+import { onTick, requireInstrument, updateId, venueTime, type CallContext, type Obj } from './venue-common.js';
 import type { InstrumentSpec } from './instruments.js';
 import type { SimInstrument, SimWorld } from './world.js';
 

@@ -456,4 +456,3 @@ export class SimWorld {
   }
 }
 
-export { COIN_SLOTS };
