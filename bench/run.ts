@@ -3,11 +3,13 @@
  * Not part of `npm test`; figures and method in docs/benchmarks.md.
  */
 import { benchColdStart } from './cold-start.js';
+import { benchPaperSim } from './paper-sim.js';
 import { benchRank } from './rank.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   rank: benchRank,
   'cold-start': benchColdStart,
+  'paper-sim': benchPaperSim,
 };
 
 async function main(): Promise<void> {
