@@ -95,9 +95,11 @@ describe('determinism', () => {
   it('the state at a step does not depend on the checkpoint spacing', () => {
     const a = new SimWorld({ seed: 5, checkpointSteps: 7 });
     const b = new SimWorld({ seed: 5, checkpointSteps: 5000 });
-    const ia = a.venue('okx').get('SOL/USDT:USDT')!;
-    const ib = b.venue('okx').get('SOL/USDT:USDT')!;
-    for (const step of [9000, 30, 4321, 9000, 17]) expect(a.instrumentState(ia, step)).toEqual(b.instrumentState(ib, step));
+    for (const [venue, symbol] of [['okx', 'SOL/USDT:USDT'], ['deribit', 'BTC/USD:BTC'], ['bybit', 'ETH/USDT']] as const) {
+      const ia = a.venue(venue).get(symbol)!;
+      const ib = b.venue(venue).get(symbol)!;
+      for (const step of [9000, 30, 4321, 9000, 17]) expect(a.instrumentState(ia, step)).toEqual(b.instrumentState(ib, step));
+    }
   });
 });
 

@@ -403,7 +403,8 @@ export class SimWorld {
       }
     }
     for (const { inst, params } of this.spots) stepSpot(st, inst.offset, params, k);
-    if (k % this.checkpointSteps === 0) this.resumRings(st);
+    // Every 8h (not every checkpoint, so the checkpoint spacing cannot change a single bit).
+    if (k % this.ringLength === 0) this.resumRings(st);
     const next = t + this.stepMs;
     if (next % HOUR_MS === 0) this.recordSettlements(st, next);
   }
@@ -420,7 +421,7 @@ export class SimWorld {
     }
   }
 
-  /** Recompute ring sums exactly at checkpoints so float drift cannot accumulate. */
+  /** Recompute ring sums from scratch now and then so float drift cannot accumulate. */
   private resumRings(st: Float64Array): void {
     for (const { inst } of this.perps) {
       if (inst.ringOffset < 0) continue;
