@@ -213,12 +213,28 @@ export class CarryEngine {
     };
   }
 
-  private commit(job: string, events: readonly LedgerEvent[], tickAt?: number): TickSummary {
+  /**
+   * One transaction: the tick's events, then (with `equity`) a snapshot computed from the ledger
+   * as those events left it, then the checkpoint.
+   */
+  private commit(job: string, events: readonly LedgerEvent[], tickAt?: number, equity = false): TickSummary {
     if (tickAt !== undefined) this.lastRun = { ...this.lastRun, [job]: tickAt };
     const now = this.o.clock.now();
-    this.o.ledger.append(events, { checkpoint: { key: CHECKPOINT_KEY, ts: now, value: this.checkpoint() } });
+    let extra = 0;
+    this.o.ledger.append(events, {
+      ...(equity
+        ? {
+            then: () => {
+              this.cache = { fills: new Map() };
+              extra = 1;
+              return [this.equity()];
+            },
+          }
+        : {}),
+      checkpoint: () => ({ key: CHECKPOINT_KEY, ts: now, value: this.checkpoint() }),
+    });
     this.cache = { fills: new Map() };
-    return { job, at: now, events: events.length };
+    return { job, at: now, events: events.length + extra };
   }
 
   private openPositions(): readonly PositionRow[] {
@@ -281,8 +297,17 @@ export class CarryEngine {
 
   private accrueFunding(buffer: TickBuffer): void {
     const now = this.o.clock.now();
-    for (const p of this.openPositions()) {
-      if (p.perpContracts === 0 && p.state !== 'closing') continue;
+    const open = this.openPositions();
+    const live = new Set(open.map((p) => p.positionId));
+    // A position that went flat since the last accrual still owes the stretch from that accrual
+    // to its closing fill (continuous funding runs until the perp is flat): booked once here,
+    // from its fills, before its accrual state is forgotten below.
+    const gone = [...this.accrual.keys()]
+      .filter((id) => !live.has(id))
+      .map((id) => this.o.ledger.position(id))
+      .filter((p): p is PositionRow => p !== null);
+    for (const p of [...open, ...gone]) {
+      if (p.perpContracts === 0 && p.state !== 'closing' && live.has(p.positionId)) continue;
       const st = this.accrual.get(p.positionId);
       if (!st) continue;
       const held = heldFromFills(this.fillsOf(p.positionId));
@@ -295,7 +320,6 @@ export class CarryEngine {
       this.accrual.set(p.positionId, { ...st, through: r.through, obs: prune(st.obs, r.through), marks: pruneMarks(st.marks, r.through) });
     }
     // Forget accrual state of positions that are gone.
-    const live = new Set(this.openPositions().map((p) => p.positionId));
     for (const id of [...this.accrual.keys()]) if (!live.has(id)) this.accrual.delete(id);
   }
 
@@ -335,8 +359,7 @@ export class CarryEngine {
     this.flagUnreachable(scan, held, buffer);
     await this.resumeInterrupted(held, scan, buffer);
     await this.decideAndExecute(scan, buffer);
-    this.maybeEquity(buffer);
-    return this.commit(job, buffer.events, at);
+    return this.commit(job, buffer.events, at, this.equityDue());
   }
 
   /** Funding accrual, flags and the hourly equity snapshot; uses the last scan's data. */
@@ -345,11 +368,11 @@ export class CarryEngine {
     const buffer = new TickBuffer();
     const before = this.accrualMarker();
     this.accrueFunding(buffer);
-    this.maybeEquity(buffer);
+    const equity = this.equityDue();
     // A tick that changed nothing writes nothing: on a restart the scheduler runs a missed
     // monitor tick at once, which then finds the same nothing to do.
-    if (buffer.events.length === 0 && this.accrualMarker() === before) return { job, at, events: 0 };
-    return this.commit(job, buffer.events, at);
+    if (buffer.events.length === 0 && !equity && this.accrualMarker() === before) return { job, at, events: 0 };
+    return this.commit(job, buffer.events, at, equity);
   }
 
   private accrualMarker(): string {
@@ -395,20 +418,23 @@ export class CarryEngine {
 
   private nextSettlementOf(p: PositionRow): number | null {
     if (p.continuousFunding) return null;
-    const f = this.last?.funding.find((x) => x.venue === p.venue && x.symbol === p.perpSymbol);
-    return f?.nextFundingTime ?? null;
+    // From the checkpointed accrual observations, not the last scan: after a restart the
+    // pre-settlement check must fire exactly when it would have without the restart.
+    const obs = this.accrual.get(p.positionId)?.obs ?? [];
+    let latest: AccrualObservation | undefined;
+    for (const o of obs) if (!latest || o.receivedAt >= latest.receivedAt) latest = o;
+    return latest?.nextFundingTime ?? null;
   }
 
   async dailySummary(job = 'daily'): Promise<TickSummary> {
     const at = this.o.clock.now();
-    const buffer = new TickBuffer();
+    const summary = this.commit(job, [], at, true);
     const eq = this.equity();
-    buffer.sink([eq]);
     this.log.info(
       { equity: round2(eq.equity), realised: round2(eq.realised), unrealised: round2(eq.unrealised), funding: round2(eq.funding), fees: round2(eq.fees), open: eq.openPositions },
       'daily summary',
     );
-    return this.commit(job, buffer.events, at);
+    return summary;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -584,7 +610,7 @@ export class CarryEngine {
       this.log.info({ venue: o.venue, symbol: o.perpSymbol, reason: sizing.reason }, 'open skipped at sizing');
       return;
     }
-    const spec = this.specFor(o, markets.perp);
+    const spec = this.specFor(o, markets);
     buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'open', reason: action.reason }]);
     const out = await openPosition(deps, {
       spec,
@@ -595,16 +621,30 @@ export class CarryEngine {
       unwindSlippageBps: this.o.config.strategy.unwindSlippageBps,
     });
     this.logOutcome('open', out);
+    if (out.holdings.perpContracts !== 0) {
+      // Funding is owed from the first perp fill: seed the accrual with the rate and mark this
+      // scan saw, so the first stretch (continuous funding) and the next settlement use them.
+      const f = scan.funding.find((x) => x.venue === o.venue && x.symbol === o.perpSymbol);
+      const mark = this.perpMark(o.venue, o.perpSymbol, scan.funding, scan.books);
+      this.accrual.set(spec.positionId, {
+        obs: f ? [{ rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt }] : [],
+        marks: mark !== null ? [{ at: f?.receivedAt ?? now, price: mark }] : [],
+        through: null,
+      });
+    }
   }
 
-  private specFor(o: Opportunity, perp: Market): PositionSpec {
+  private specFor(o: Opportunity, markets: { readonly spot: Market; readonly perp: Market }): PositionSpec {
+    const { spot, perp } = markets;
     this.positionSeq++;
     const t = new Date(this.o.clock.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
     return {
       positionId: `P${String(this.positionSeq).padStart(4, '0')}-${o.venue}-${o.base}-${t}`,
       venue: o.venue,
       base: o.base,
-      quote: o.quote,
+      // The spot's quote, not the perp's: the wallet pays for the spot in it and free capital reads
+      // it (Deribit BTC/USD:BTC is quoted in USD, its hedge BTC/USDC in USDC).
+      quote: spot.quote,
       direction: o.direction,
       spotSymbol: o.spotSymbol as string,
       perpSymbol: o.perpSymbol,
@@ -662,11 +702,12 @@ export class CarryEngine {
     };
   }
 
-  private maybeEquity(buffer: TickBuffer): void {
+  /** True once per clock hour: the tick that sees a new hour commits an equity snapshot. */
+  private equityDue(): boolean {
     const hour = Math.floor(this.o.clock.now() / HOUR_MS);
-    if (this.lastEquityHour === hour) return;
+    if (this.lastEquityHour === hour) return false;
     this.lastEquityHour = hour;
-    buffer.sink([this.equity()]);
+    return true;
   }
 
   lastScan(): ScanResult | null {

@@ -88,19 +88,32 @@ export class Ledger {
    * transaction. Throws LedgerRejectedError (nothing of the batch written) when an event is
    * malformed or breaks a ledger rule; SQLite errors (e.g. SQLITE_BUSY) also roll back the batch.
    */
-  append(events: readonly LedgerEvent[], opts: { readonly checkpoint?: Checkpoint } = {}): void {
+  append(
+    events: readonly LedgerEvent[],
+    opts: {
+      /**
+       * Saved in the same transaction, after every event. A function is called after `then`'s
+       * events, so the checkpoint can describe state that depends on them.
+       */
+      readonly checkpoint?: Checkpoint | (() => Checkpoint);
+      /**
+       * Called inside the transaction once `events` are projected (queries see them); the
+       * events it returns are appended in the same transaction. For facts computed from the
+       * ledger itself, like an equity snapshot that must include this batch.
+       */
+      readonly then?: () => readonly LedgerEvent[];
+    } = {},
+  ): void {
     if (this.readonly) throw new LedgerRejectedError('read_only', `${this.path} is open read-only`);
-    const cp = opts.checkpoint;
-    if (events.length === 0 && !cp) return;
-    const n = events.length;
-    const where = (i: number): string => (n === 1 ? 'event' : `event ${i + 1} of ${n}`);
-    const checked = events.map((e, i) => validateEvent(e, where(i)));
-    const payloads = checked.map((e) => JSON.stringify(e));
+    if (events.length === 0 && !opts.checkpoint && !opts.then) return;
     const projector = (this.projector ??= new Projector(this.db));
-    const write = this.db.transaction(() => {
+    const applyAll = (batch: readonly LedgerEvent[]): void => {
+      const n = batch.length;
+      const where = (i: number): string => (n === 1 ? 'event' : `event ${i + 1} of ${n}`);
+      const checked = batch.map((e, i) => validateEvent(e, where(i)));
       checked.forEach((e, i) => {
         try {
-          projector.apply(e, payloads[i] as string, undefined);
+          projector.apply(e, JSON.stringify(e), undefined);
         } catch (err) {
           if (err instanceof LedgerRejectedError) {
             throw new LedgerRejectedError(err.rule, `${where(i)} (${e.type}): ${err.detail}`, err);
@@ -111,10 +124,17 @@ export class Ledger {
           throw err;
         }
       });
+    };
+    const write = this.db.transaction(() => {
+      applyAll(events);
+      if (opts.then) applyAll(opts.then());
+      const cp = typeof opts.checkpoint === 'function' ? opts.checkpoint() : opts.checkpoint;
       if (cp) {
-        this.db
-          .prepare(`INSERT INTO checkpoints (key, ts, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts, value = excluded.value`)
-          .run(cp.key, cp.ts, JSON.stringify(cp.value));
+        this.stmt(`INSERT INTO checkpoints (key, ts, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts, value = excluded.value`).run(
+          cp.key,
+          cp.ts,
+          JSON.stringify(cp.value),
+        );
       }
     });
     write.immediate();
