@@ -14,7 +14,7 @@ import { createCcxtExchange, resolveVenue } from '../venues/ccxt-factory.js';
 import { CcxtVenue } from '../venues/ccxt-venue.js';
 import type { VenueMarketData } from '../venues/port.js';
 import type { VenueProfile } from '../venues/profiles.js';
-import { DEFAULT_SIM_START, isSimVenue, SimExchange, SimWorld } from '../venues/sim/index.js';
+import { DEFAULT_SIM_START, isSimVenue, SimExchange, SimWorld, type SimVenueFaults } from '../venues/sim/index.js';
 import { recordCalls } from '../venues/tape/recorder.js';
 import { loadTape, type TapeReplayer } from '../venues/tape/replayer.js';
 import { openTapeWriter, type TapeWriter } from '../venues/tape/writer.js';
@@ -60,8 +60,23 @@ function selectVenues(cfg: Config, only: readonly string[] | undefined): string[
   return Object.keys(cfg.venues).filter((k) => only.includes(k));
 }
 
+/** The sim faults configured for a venue (`sim.faults.<name>`), with outage times in ms. */
+function simFaultsFor(cfg: Config, name: string): SimVenueFaults | undefined {
+  const f = cfg.sim.faults[name];
+  if (!f) return undefined;
+  const { maintenance, ...rates } = f;
+  if (maintenance === undefined) return rates;
+  return {
+    ...rates,
+    maintenance: Array.isArray(maintenance) ? maintenance.map((w) => ({ startMs: Date.parse(w.start), endMs: Date.parse(w.end) })) : maintenance,
+  };
+}
+
 export function openMarketSource(cfg: Config, spec: MarketSpec, opts: OpenMarketOptions): MarketSource {
   const names = selectVenues(cfg, opts.only);
+  for (const name of Object.keys(cfg.sim.faults)) {
+    if (!(name in cfg.venues)) throw new InputError(`sim.faults: "${name}" is not a configured venue; configured: ${Object.keys(cfg.venues).join(', ')}`);
+  }
   let simClock: SimClock | null = null;
   let tape: TapeReplayer | null = null;
   let clock: Clock;
@@ -106,7 +121,7 @@ export function openMarketSource(cfg: Config, spec: MarketSpec, opts: OpenMarket
         unavailable.push({ venue: name, reason: `the sim market simulates binance, bybit, okx and deribit, not ${ccxtId}` });
         continue;
       }
-      calls = new SimExchange(world, ccxtId, clock);
+      calls = new SimExchange(world, ccxtId, clock, simFaultsFor(cfg, name));
     } else {
       if (!tape || !tape.venues.includes(ccxtId)) {
         unavailable.push({ venue: name, reason: `the tape has no records for ${ccxtId} (it has: ${tape?.venues.join(', ')})` });

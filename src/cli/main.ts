@@ -48,7 +48,9 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
       io.err(`carry ${name}: ${e.message}\n`);
       return EXIT.badInput;
     }
-    if (isCarryError(e) && e.code === 'CARRY_VENUE_UNKNOWN') {
+    // A ledger file carry refuses (garbage, another application's database, the other mode's
+    // ledger, a newer schema) is bad input: the user points carry at another file.
+    if (isCarryError(e) && (e.code === 'CARRY_VENUE_UNKNOWN' || e.code === 'CARRY_STORE_INVALID')) {
       io.err(`carry ${name}: ${e.message}\n`);
       return EXIT.badInput;
     }

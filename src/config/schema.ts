@@ -98,6 +98,50 @@ export const riskSchema = z
   })
   .strict();
 
+const faultRate = (what: string) => z.number().min(0).max(1).optional().describe(`Probability per call of ${what}.`);
+
+/** Faults the sim market injects for one venue (see src/venues/sim/faults.ts): deterministic by seed and clock. */
+export const simVenueFaultsSchema = z
+  .object({
+    timeoutRate: faultRate('a request timeout (ccxt.RequestTimeout)'),
+    rateLimitRate: faultRate('HTTP 429 (ccxt.RateLimitExceeded)'),
+    unavailableRate: faultRate('HTTP 5xx (ccxt.ExchangeNotAvailable)'),
+    garbageRate: faultRate('a malformed item (NaN or string rate, missing mark, crossed or empty book)'),
+    maintenance: z
+      .union([
+        z
+          .object({
+            everyHours: positive().describe('A window starts every this many hours, aligned to 00:00 UTC.'),
+            durationMinutes: positive().describe('How long each window lasts; at most everyHours × 60.'),
+            offsetHours: z.number().min(0).optional().describe('Hours after 00:00 UTC at which the windows start.'),
+          })
+          .strict()
+          .refine((w) => w.durationMinutes <= w.everyHours * 60, { message: 'durationMinutes must be at most everyHours × 60' }),
+        z
+          .array(
+            z
+              .object({
+                start: z.iso.datetime({ offset: true }).describe('Start of the outage (ISO 8601), inclusive.'),
+                end: z.iso.datetime({ offset: true }).describe('End of the outage (ISO 8601), exclusive.'),
+              })
+              .strict()
+              .refine((w) => Date.parse(w.end) > Date.parse(w.start), { message: 'end must be after start' }),
+          ),
+      ])
+      .optional()
+      .describe('Maintenance: every call inside a window throws ccxt.OnMaintenance (the venue stops answering).'),
+  })
+  .strict();
+
+export const simSchema = z
+  .object({
+    faults: z
+      .record(z.string(), simVenueFaultsSchema)
+      .default({})
+      .describe('Sim market only: faults per configured venue name, e.g. {"bybit": {"maintenance": [{"start": "...", "end": "..."}]}}.'),
+  })
+  .strict();
+
 /** decide() rules of the spot-perp carry strategy; the ranker's fields live under `scan`. */
 export const strategySchema = spotPerpCarryParamsSchema
   .pick({
@@ -139,6 +183,7 @@ export const configSchema = z
     jobs: jobsSchema.default(jobsSchema.parse({})),
     risk: riskSchema.default(riskSchema.parse({})),
     strategy: strategySchema.default(strategySchema.parse({})),
+    sim: simSchema.default(simSchema.parse({})).describe('Settings of the seeded sim market (--market sim).'),
   })
   .strict();
 
@@ -149,3 +194,4 @@ export type PaperConfig = z.infer<typeof paperSchema>;
 export type JobsConfig = z.infer<typeof jobsSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
+export type SimConfig = z.infer<typeof simSchema>;

@@ -26,7 +26,7 @@ export class SimScheduler {
     const t = job.spec.trigger;
     if (t.kind === 'cron') return nextFire(t.schedule, after);
     const next = t.next(after);
-    return next === null ? null : Math.max(next, after + 1);
+    return next === null ? null : Math.max(next, Math.floor(after) + 1);
   }
 
   stop(): void {
@@ -40,9 +40,14 @@ export class SimScheduler {
    */
   async runUntil(until: number, speed: Speed = 'max', lastRun: Readonly<Record<string, number>> = {}): Promise<number> {
     let ticks = 0;
-    const dues = this.jobs.map((j) => {
+    const lastFired = this.jobs.map((j) => lastRun[j.spec.name] ?? -Infinity);
+    // A dynamic job may be due at this very instant (a settlement check 60 s before a settlement
+    // lands on the same second as the minute's scan): look from just before now, but never at
+    // or before its own last run.
+    const dynamicAfter = (i: number) => Math.max(this.clock.now() - 1, lastFired[i] as number);
+    const dues = this.jobs.map((j, i) => {
       const last = lastRun[j.spec.name];
-      if (j.spec.trigger.kind === 'dynamic') return this.due(j, this.clock.now());
+      if (j.spec.trigger.kind === 'dynamic') return this.due(j, dynamicAfter(i));
       return this.due(j, last ?? this.clock.now() - 1);
     });
     while (!this.stopRequested) {
@@ -61,13 +66,14 @@ export class SimScheduler {
       }
       if (at > this.clock.now()) this.clock.set(at);
       const job = this.jobs[idx] as GuardedJob;
+      lastFired[idx] = at;
       await job.fire();
       ticks++;
       // A job may move the clock (latency, retries): the next fire is after where time now is.
-      dues[idx] = this.due(job, Math.max(at, this.clock.now() - 1));
+      dues[idx] = job.spec.trigger.kind === 'dynamic' ? this.due(job, dynamicAfter(idx)) : this.due(job, Math.max(at, this.clock.now() - 1));
       // Dynamic triggers depend on state the job may have changed (e.g. a position opened).
       this.jobs.forEach((j, i) => {
-        if (i !== idx && j.spec.trigger.kind === 'dynamic') dues[i] = this.due(j, this.clock.now());
+        if (i !== idx && j.spec.trigger.kind === 'dynamic') dues[i] = this.due(j, dynamicAfter(i));
       });
     }
     if (!this.stopRequested && this.clock.now() < until) this.clock.set(until);

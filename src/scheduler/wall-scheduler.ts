@@ -10,7 +10,8 @@ import { GuardedJob, type JobSpec, type JobStats } from './job.js';
 export class WallScheduler {
   private readonly jobs: GuardedJob[];
   private readonly tasks: ScheduledTask[] = [];
-  private readonly timers = new Map<GuardedJob, NodeJS.Timeout>();
+  private readonly timers = new Map<GuardedJob, { readonly timer: NodeJS.Timeout; readonly at: number }>();
+  private readonly lastFired = new Map<GuardedJob, number>();
   private stopped = false;
 
   constructor(
@@ -40,21 +41,25 @@ export class WallScheduler {
   private arm(job: GuardedJob): void {
     const t = job.spec.trigger;
     if (t.kind !== 'dynamic' || this.stopped) return;
-    const existing = this.timers.get(job);
-    if (existing) clearTimeout(existing);
     const now = this.clock.now();
-    const at = t.next(now);
+    // Look from a second back (a check due this very second must not be lost to a cron tick
+    // that ran first), but never at or before this job's own last run.
+    const at = t.next(Math.max(now - 1000, this.lastFired.get(job) ?? -Infinity));
+    const existing = this.timers.get(job);
+    if (existing && at !== null && existing.at <= at) return; // the pending timer comes first
+    if (existing) clearTimeout(existing.timer);
+    this.timers.delete(job);
     if (at === null) return;
     // Timers beyond ~24 days overflow; re-check daily at most.
     const delay = Math.min(Math.max(0, at - now), 86_400_000);
-    this.timers.set(
-      job,
-      setTimeout(() => {
-        this.timers.delete(job);
-        if (this.clock.now() + 5 >= at) void this.fire(job);
-        else this.arm(job);
-      }, delay),
-    );
+    const timer = setTimeout(() => {
+      this.timers.delete(job);
+      if (this.clock.now() + 5 >= at) {
+        this.lastFired.set(job, at);
+        void this.fire(job);
+      } else this.arm(job);
+    }, delay);
+    this.timers.set(job, { timer, at });
   }
 
   private rearmDynamic(): void {
@@ -64,7 +69,7 @@ export class WallScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.tasks) await t.destroy();
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     await Promise.all(this.jobs.map((j) => j.idle()));
     this.log.info({ jobs: this.stats() }, 'scheduler stopped');
