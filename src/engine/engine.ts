@@ -32,10 +32,13 @@ import { dueFunding, heldFromFills, type FundingObservation as AccrualObservatio
 import { closePosition, openPosition, resumeUnwind, type EventSink, type ExecutionOutcome } from './leg-executor.js';
 import { freeCapital, initialFunding, notionalFromCapital, type OpenExposure } from './paper-wallet.js';
 import { gateClose, gateOpen, type TradingState } from './risk-gate.js';
+import type { SettledFunding } from '../venues/port.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
 export const CHECKPOINT_KEY = 'engine';
 const HOUR_MS = 3_600_000;
+/** How long a settlement whose rate is unconfirmed waits for the venue's history. */
+const MAX_FUNDING_DEFER_MS = 24 * HOUR_MS;
 /** How many of each scan's opportunities go to the ledger for audit. */
 const SCAN_TOP = 5;
 
@@ -295,8 +298,49 @@ export class CarryEngine {
   // Funding
   // ------------------------------------------------------------------------------------------
 
-  private accrueFunding(buffer: TickBuffer): void {
+  /**
+   * A settlement's rate is the last one quoted before it, when that quote is fresh. When it is
+   * not (the venue was down, or the pre-settlement check failed), the venue's own history of
+   * settled rates decides; if the venue cannot say yet, the booking waits (up to a day, then the
+   * last quote is used and a decision says so). Returns the time to accrue up to.
+   */
+  private async confirmSettledRates(p: PositionRow, st: AccrualState, now: number, buffer: TickBuffer, history: Map<string, Promise<readonly SettledFunding[] | null>>): Promise<{ readonly st: AccrualState; readonly until: number }> {
+    if (p.continuousFunding) return { st, until: now };
+    const freshMs = Math.max(120_000, 2 * this.o.config.jobs.settlementLeadSeconds * 1000);
+    const latest = new Map<number, AccrualObservation>();
+    for (const o of st.obs) {
+      if (o.nextFundingTime === null || o.nextFundingTime > now || (st.through !== null && o.nextFundingTime <= st.through)) continue;
+      const prev = latest.get(o.nextFundingTime);
+      if (!prev || o.receivedAt >= prev.receivedAt) latest.set(o.nextFundingTime, o);
+    }
+    let obs = st.obs;
+    let until = now;
+    for (const [t, o] of [...latest.entries()].sort((a, b) => a[0] - b[0])) {
+      if (o.receivedAt >= t - freshMs) continue;
+      const key = `${p.venue}|${p.perpSymbol}`;
+      let rows = history.get(key);
+      if (!rows) {
+        const adapter = this.o.scanner.adapters().find((a) => a.venue === p.venue);
+        rows = adapter ? adapter.fetchFundingHistory(p.perpSymbol, t - o.intervalHours * HOUR_MS).catch(() => null) : Promise.resolve(null);
+        history.set(key, rows);
+      }
+      const settled = (await rows)?.find((r) => Math.abs(r.settlementTime - t) < 60_000);
+      if (settled) {
+        obs = [...obs, { ...o, rate: settled.rate, receivedAt: t - 1 }];
+        continue;
+      }
+      if (now - t < MAX_FUNDING_DEFER_MS) {
+        until = Math.min(until, t - 1);
+        break;
+      }
+      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'skip', reason: `funding ${new Date(t).toISOString()}: booked at the last rate quoted ${Math.round((t - o.receivedAt) / 60_000)} min before the settlement; the venue's history did not confirm it within a day` }]);
+    }
+    return { st: obs === st.obs ? st : { ...st, obs }, until };
+  }
+
+  private async accrueFunding(buffer: TickBuffer): Promise<void> {
     const now = this.o.clock.now();
+    const history = new Map<string, Promise<readonly SettledFunding[] | null>>();
     const open = this.openPositions();
     const live = new Set(open.map((p) => p.positionId));
     // A position that went flat since the last accrual still owes the stretch from that accrual
@@ -308,15 +352,17 @@ export class CarryEngine {
       .filter((p): p is PositionRow => p !== null);
     for (const p of [...open, ...gone]) {
       if (p.perpContracts === 0 && p.state !== 'closing' && live.has(p.positionId)) continue;
-      const st = this.accrual.get(p.positionId);
-      if (!st) continue;
+      const st0 = this.accrual.get(p.positionId);
+      if (!st0) continue;
       const held = heldFromFills(this.fillsOf(p.positionId));
       if (held.length === 0) continue;
-      const r = dueFunding({ spec: specOf(p), held, observations: st.obs, marks: st.marks, paidThrough: st.through, now });
+      const { st, until } = await this.confirmSettledRates(p, st0, now, buffer, history);
+      const r = dueFunding({ spec: specOf(p), held, observations: st.obs, marks: st.marks, paidThrough: st.through, now: until });
       for (const s of r.skipped) {
         buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'skip', reason: `funding ${new Date(s.settlementTime).toISOString()}: ${s.reason}` }]);
       }
-      if (r.payments.length > 0) buffer.sink(r.payments);
+      // Booked now, even when the accrual stopped short of now waiting for a confirmation.
+      if (r.payments.length > 0) buffer.sink(r.payments.map((x) => (x.ts === now ? x : { ...x, ts: now })));
       this.accrual.set(p.positionId, { ...st, through: r.through, obs: prune(st.obs, r.through), marks: pruneMarks(st.marks, r.through) });
     }
     // Forget accrual state of positions that are gone.
@@ -332,7 +378,7 @@ export class CarryEngine {
     const at = this.o.clock.now();
     const buffer = new TickBuffer();
     // Funding first: it is owed on the holdings the ledger has at the start of the tick.
-    this.accrueFunding(buffer);
+    await this.accrueFunding(buffer);
     const held = this.openPositions();
     const extra = new Map<VenueId, string[]>();
     for (const p of held) extra.set(p.venue, [...(extra.get(p.venue) ?? []), p.spotSymbol, p.perpSymbol]);
@@ -367,7 +413,7 @@ export class CarryEngine {
     const at = this.o.clock.now();
     const buffer = new TickBuffer();
     const before = this.accrualMarker();
-    this.accrueFunding(buffer);
+    await this.accrueFunding(buffer);
     const equity = this.equityDue();
     // A tick that changed nothing writes nothing: on a restart the scheduler runs a missed
     // monitor tick at once, which then finds the same nothing to do.

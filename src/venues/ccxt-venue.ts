@@ -20,7 +20,7 @@ import {
   type MarketIndex,
   type Outcome,
 } from './normalise.js';
-import type { VenueMarketData } from './port.js';
+import type { SettledFunding, VenueMarketData } from './port.js';
 import { bookLimitFor, type ScanCall, type VenueProfile } from './profiles.js';
 import { DEFAULT_RETRY, withRetry } from './retry.js';
 
@@ -147,6 +147,24 @@ export class CcxtVenue implements VenueMarketData {
     }
     if (out.dropped > 0) this.log?.warn({ symbol, dropped: out.dropped }, 'dropped malformed order-book levels');
     return out.book;
+  }
+
+  async fetchFundingHistory(symbol: string, since: number): Promise<readonly SettledFunding[]> {
+    if (this.requireLoaded().index.bySymbol.get(symbol) === undefined) {
+      throw new CarryError('CARRY_VENUE_BAD_SYMBOL', 'skip', `${this.venue}: ${symbol} is not a loaded perpetual market`, { venue: this.venue });
+    }
+    const raw = await this.request('fetchFundingRateHistory', () => this.calls.fetchFundingRateHistory(symbol, since));
+    if (!Array.isArray(raw)) {
+      throw new CarryError('CARRY_VENUE_BAD_RESPONSE', 'skip', `${this.venue} fetchFundingRateHistory ${symbol}: result is not a list`, { venue: this.venue });
+    }
+    const out: SettledFunding[] = [];
+    for (const r of raw as readonly { fundingRate?: unknown; timestamp?: unknown }[]) {
+      // A row without a finite rate and time is skipped: never read as a 0% settlement.
+      if (typeof r.fundingRate === 'number' && Number.isFinite(r.fundingRate) && typeof r.timestamp === 'number' && Number.isFinite(r.timestamp)) {
+        out.push({ symbol, settlementTime: r.timestamp, rate: r.fundingRate });
+      }
+    }
+    return out.sort((a, b) => a.settlementTime - b.settlementTime);
   }
 
   // -------------------------------------------------------------------------------------------

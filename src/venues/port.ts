@@ -12,4 +12,15 @@ export interface VenueMarketData {
   fetchSnapshot(): Promise<VenueSnapshot>;
   /** One order book, `depth` levels a side, amounts in the market's AmountUnit. */
   fetchOrderBook(symbol: string, depth: number): Promise<OrderBook>;
+  /**
+   * Settled funding rates of a perp since `since` (ms), oldest first: what the venue actually
+   * charged at each settlement. Discrete-settlement venues only.
+   */
+  fetchFundingHistory(symbol: string, since: number): Promise<readonly SettledFunding[]>;
+}
+
+export interface SettledFunding {
+  readonly symbol: string;
+  readonly settlementTime: number;
+  readonly rate: number;
 }

@@ -8,6 +8,8 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SimClock } from '../../src/domain/clock.js';
+import { SimExchange, SimWorld, type SimVenueId } from '../../src/venues/sim/index.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { openReadOnly, paperConfig, summariseLedger, type PositionSummary } from '../support/paper-ledger.js';
 
@@ -91,6 +93,29 @@ describe('a venue under maintenance while carry holds a position there', () => {
       const now = ledger.position(held.positionId);
       expect(now?.flag).toBeNull();
       expect(ledger.verify().ok).toBe(true);
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it('a settlement during the outage is booked at the rate the venue settled, read from its history once it answers', async () => {
+    const ledger = openReadOnly(db);
+    try {
+      const p = ledger.position(held.positionId);
+      const during = ledger.fundingPayments(held.positionId).filter((f) => f.settlementTime > OUTAGE.start && f.settlementTime < OUTAGE.end);
+      expect(during.length, 'the outage spans a settlement of the held perp').toBeGreaterThan(0);
+      // What the sim venue itself settled at those instants (its fetchFundingRateHistory).
+      const clock = new SimClock(AFTER);
+      const venue = new SimExchange(new SimWorld({ seed: 42 }), held.venue as SimVenueId, clock);
+      await venue.loadMarkets();
+      const settled = await venue.fetchFundingRateHistory(p!.perpSymbol, OUTAGE.start - 8 * 60 * MIN);
+      for (const pay of during) {
+        const row = settled.find((r) => r.timestamp === pay.settlementTime);
+        expect(row, `the venue settled at ${iso(pay.settlementTime)}`).toBeDefined();
+        expect(pay.rate).toBe(row!.fundingRate);
+        // booked after the venue answered again, never during the outage
+        expect(pay.ts).toBeGreaterThanOrEqual(OUTAGE.end);
+      }
     } finally {
       ledger.close();
     }
