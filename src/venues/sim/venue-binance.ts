@@ -37,7 +37,7 @@ import { formatSteps } from './decimal.js';
 import { nextSettlement } from './funding-model.js';
 import { latestSettlements, settlementTimes, sinceLimit } from './history.js';
 import type { InstrumentSpec } from './instruments.js';
-import { bits, streamKey } from './prng.js';
+import { bits } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
 import {
   onLot,
@@ -51,6 +51,7 @@ import {
   type CallContext,
   type Obj,
 } from './venue-common.js';
+import { SimVenueBase } from './venue-common.js';
 import type { SimInstrument, SimWorld } from './world.js';
 
 const FEES_TRADING: Obj = { tierBased: false, percentage: true, taker: 0.001, maker: 0.001, feeSide: 'get' };
@@ -227,26 +228,11 @@ function parseMarket(info: Obj): Obj {
   return safeMarketStructure(entry);
 }
 
-export class BinanceSim implements SimVenueApi {
+export class BinanceSim extends SimVenueBase implements SimVenueApi {
   readonly id = 'binance' as const;
-  private readonly insts: ReadonlyMap<string, SimInstrument>;
-  private markets: CcxtMarkets | undefined;
-  private readonly key: number;
 
-  constructor(private readonly world: SimWorld) {
-    this.insts = world.venue('binance');
-    this.key = streamKey(world.seed, 'venue:binance');
-  }
-
-  private readonly lists = new Map<'spot' | 'perp', SimInstrument[]>();
-
-  private list(kind: 'spot' | 'perp'): SimInstrument[] {
-    let l = this.lists.get(kind);
-    if (!l) {
-      l = [...this.insts.values()].filter((i) => i.spec.kind === kind);
-      this.lists.set(kind, l);
-    }
-    return l;
+  constructor(world: SimWorld) {
+    super(world, 'binance');
   }
 
   loadMarkets(): CcxtMarkets {

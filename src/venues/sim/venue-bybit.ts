@@ -41,7 +41,7 @@ import { decimalsOf, formatSteps, formatUnits } from './decimal.js';
 import { nextSettlement } from './funding-model.js';
 import { latestSettlements, settlementTimes, sinceLimit } from './history.js';
 import type { InstrumentSpec } from './instruments.js';
-import { pick, streamKey } from './prng.js';
+import { pick } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
 import {
   onLot,
@@ -55,6 +55,7 @@ import {
   type CallContext,
   type Obj,
 } from './venue-common.js';
+import { SimVenueBase } from './venue-common.js';
 import type { SimInstrument, SimWorld } from './world.js';
 
 const FEES_TRADING: Obj = { tierBased: true, percentage: true, taker: 0.00075, maker: 0.0001, feeSide: 'get' };
@@ -244,17 +245,13 @@ function once(build: () => Obj): () => Obj {
   return () => (v ??= build());
 }
 
-export class BybitSim implements SimVenueApi {
+export class BybitSim extends SimVenueBase implements SimVenueApi {
   readonly id = 'bybit' as const;
-  private readonly insts: ReadonlyMap<string, SimInstrument>;
-  private markets: CcxtMarkets | undefined;
-  private readonly key: number;
   /** /v5/market/tickers rows of the last step asked, shared by fetchTickers and fetchFundingRates. */
   private cache: { step: number; rows: Map<string, TickerRow> } | undefined;
 
-  constructor(private readonly world: SimWorld) {
-    this.insts = world.venue('bybit');
-    this.key = streamKey(world.seed, 'venue:bybit');
+  constructor(world: SimWorld) {
+    super(world, 'bybit');
   }
 
   loadMarkets(): CcxtMarkets {

@@ -3,11 +3,12 @@
  * rounding to an instrument's grid.
  */
 import ccxt from 'ccxt';
-import type { CcxtParams } from '../ccxt-calls.js';
+import type { CcxtMarkets, CcxtParams } from '../ccxt-calls.js';
 import { dec, type Dec } from './ccxt-shapes.js';
 import type { InstrumentSpec } from './instruments.js';
-import { bits } from './prng.js';
-import type { SimInstrument } from './world.js';
+import type { SimVenueId } from './instruments.js';
+import { bits, streamKey } from './prng.js';
+import type { SimInstrument, SimWorld } from './world.js';
 
 /** One call: the clock time and the world step in force. */
 export interface CallContext {
@@ -77,4 +78,32 @@ export function venueTime(t: number, key: number, lane: number): number {
 /** A monotonic update id for books (lastUpdateId, change_id): grows with the step. */
 export function updateId(step: number, key: number): number {
   return 1_000_000_000 + step * 1000 + (bits(key, step, 7) % 1000);
+}
+
+/**
+ * What every simulated venue shares: its instruments from the world, a seeded stream key, the
+ * markets once built, and its spot and perp lists.
+ */
+export abstract class SimVenueBase {
+  protected readonly insts: ReadonlyMap<string, SimInstrument>;
+  protected markets: CcxtMarkets | undefined;
+  protected readonly key: number;
+  private readonly lists = new Map<'spot' | 'perp', SimInstrument[]>();
+
+  constructor(
+    protected readonly world: SimWorld,
+    venueId: SimVenueId,
+  ) {
+    this.insts = world.venue(venueId);
+    this.key = streamKey(world.seed, `venue:${venueId}`);
+  }
+
+  protected list(kind: 'spot' | 'perp'): SimInstrument[] {
+    let l = this.lists.get(kind);
+    if (!l) {
+      l = [...this.insts.values()].filter((i) => i.spec.kind === kind);
+      this.lists.set(kind, l);
+    }
+    return l;
+  }
 }

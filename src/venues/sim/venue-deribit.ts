@@ -25,9 +25,10 @@ import type {
 import { generateBook, topOfBook } from './books.js';
 import { decOf, decOfSig, decValue, finalizeMarket, fundingRateShape, orderBookShape, tickerShape, type Dec } from './ccxt-shapes.js';
 import { HOUR_MS } from './dynamics.js';
-import { hashString, streamKey } from './prng.js';
+import { hashString } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
 import { onTick, requireInstrument, updateId, venueTime, type CallContext, type Obj } from './venue-common.js';
+import { SimVenueBase } from './venue-common.js';
 import type { InstrumentSpec } from './instruments.js';
 import type { SimInstrument, SimWorld } from './world.js';
 
@@ -129,15 +130,11 @@ function parseMarket(m: Obj): Obj {
   };
 }
 
-export class DeribitSim implements SimVenueApi {
+export class DeribitSim extends SimVenueBase implements SimVenueApi {
   readonly id = 'deribit' as const;
-  private readonly insts: ReadonlyMap<string, SimInstrument>;
-  private markets: CcxtMarkets | undefined;
-  private readonly key: number;
 
-  constructor(private readonly world: SimWorld) {
-    this.insts = world.venue('deribit');
-    this.key = streamKey(world.seed, 'venue:deribit');
+  constructor(world: SimWorld) {
+    super(world, 'deribit');
   }
 
   loadMarkets(): CcxtMarkets {

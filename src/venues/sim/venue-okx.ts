@@ -38,7 +38,7 @@ import { HOUR_MS } from './dynamics.js';
 import { nextSettlement } from './funding-model.js';
 import { latestSettlements, settlementTimes, sinceLimit } from './history.js';
 import type { InstrumentSpec } from './instruments.js';
-import { bits, hashString, streamKey } from './prng.js';
+import { bits, hashString } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
 import {
   onLot,
@@ -50,6 +50,7 @@ import {
   type CallContext,
   type Obj,
 } from './venue-common.js';
+import { SimVenueBase } from './venue-common.js';
 import type { SimInstrument, SimWorld } from './world.js';
 
 // ccxt's base describe() adds tierBased/percentage (undefined) ahead of the venue's fees.
@@ -176,26 +177,11 @@ function parseMarket(info: Obj): Obj {
 /** OKX prints rates with 16 decimals ("0.0000792386885340"). */
 const RATE_DECIMALS = 16;
 
-export class OkxSim implements SimVenueApi {
+export class OkxSim extends SimVenueBase implements SimVenueApi {
   readonly id = 'okx' as const;
-  private readonly insts: ReadonlyMap<string, SimInstrument>;
-  private markets: CcxtMarkets | undefined;
-  private readonly key: number;
 
-  constructor(private readonly world: SimWorld) {
-    this.insts = world.venue('okx');
-    this.key = streamKey(world.seed, 'venue:okx');
-  }
-
-  private readonly lists = new Map<'spot' | 'perp', SimInstrument[]>();
-
-  private list(kind: 'spot' | 'perp'): SimInstrument[] {
-    let l = this.lists.get(kind);
-    if (!l) {
-      l = [...this.insts.values()].filter((i) => i.spec.kind === kind);
-      this.lists.set(kind, l);
-    }
-    return l;
+  constructor(world: SimWorld) {
+    super(world, 'okx');
   }
 
   loadMarkets(): CcxtMarkets {
