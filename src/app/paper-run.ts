@@ -12,7 +12,7 @@ import type { JobSpec, JobStats } from '../scheduler/job.js';
 import { SimScheduler, type Speed } from '../scheduler/sim-scheduler.js';
 import { WallScheduler } from '../scheduler/wall-scheduler.js';
 import { CarryEngine } from '../engine/engine.js';
-import { Scanner } from '../engine/scanner.js';
+import { scannerFor } from './scanner.js';
 import { bookSourceFrom, SimExecution } from '../execution/sim-execution.js';
 import { Ledger } from '../store/ledger.js';
 import { moduleLogger, type Logger } from '../util/log.js';
@@ -89,14 +89,7 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     throw e;
   }
   const params = rankParamsFromConfig(config.scan, config.strategy);
-  const scanner = new Scanner({
-    clock: source.clock,
-    venues: source.venues,
-    params,
-    bookDepth: config.scan.bookDepth,
-    marketsRefreshMs: config.scan.marketsRefreshMinutes * 60_000,
-    log: moduleLogger('scanner'),
-  });
+  const scanner = scannerFor(config, source);
   const execution = new SimExecution(bookSourceFrom(source.venues.adapters), source.clock, { latencyMs: config.paper.latencyMs, bookDepth: config.scan.bookDepth });
   const engine = new CarryEngine({ clock: source.clock, scanner, execution, ledger, params, config, log: moduleLogger('engine') });
 

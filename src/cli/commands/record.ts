@@ -5,9 +5,8 @@
 import { openMarketSource } from '../../app/market-source.js';
 import { parseMarketSpec } from '../../app/market-spec.js';
 import { startApp } from '../../app/context.js';
-import { rankParamsFromConfig } from '../../app/strategy-params.js';
+import { scannerFor } from '../../app/scanner.js';
 import { InputError } from '../../domain/errors.js';
-import { Scanner } from '../../engine/scanner.js';
 import { parseDuration } from '../../util/duration.js';
 import { moduleLogger } from '../../util/log.js';
 import { listFlag, parseFlags } from '../args.js';
@@ -50,14 +49,7 @@ export async function recordCommand(argv: readonly string[], io: CommandIO): Pro
   if (spec.kind === 'replay') throw new InputError('--market: record reads live or sim markets; a replay is already a tape');
   const log = moduleLogger('record');
   const source = openMarketSource(config, spec, { only: listFlag(values.venues), recordTo: values.out, log: moduleLogger('venues') });
-  const scanner = new Scanner({
-    clock: source.clock,
-    venues: source.venues,
-    params: rankParamsFromConfig(config.scan),
-    bookDepth: config.scan.bookDepth,
-    marketsRefreshMs: config.scan.marketsRefreshMinutes * 60_000,
-    log: moduleLogger('scanner'),
-  });
+  const scanner = scannerFor(config, source);
   let stop = false;
   const onSignal = () => {
     stop = true;

@@ -2,8 +2,8 @@
 import { openMarketSource } from '../../app/market-source.js';
 import { describeMarketSpec, parseMarketSpec } from '../../app/market-spec.js';
 import { startApp } from '../../app/context.js';
-import { rankParamsFromConfig } from '../../app/strategy-params.js';
-import { Scanner, type ScanResult } from '../../engine/scanner.js';
+import { scannerFor } from '../../app/scanner.js';
+import type { ScanResult } from '../../engine/scanner.js';
 import { moduleLogger } from '../../util/log.js';
 import { listFlag, numberFlag, parseFlags } from '../args.js';
 import { scanProgress } from '../progress.js';
@@ -65,15 +65,7 @@ export async function scanCommand(argv: readonly string[], io: CommandIO): Promi
   const source = openMarketSource(config, spec, { only: listFlag(values.venues), recordTo: values.record, log: moduleLogger('venues') });
   const progress = scanProgress();
   try {
-    const scanner = new Scanner({
-      clock: source.clock,
-      venues: source.venues,
-      params: rankParamsFromConfig(config.scan),
-      bookDepth: config.scan.bookDepth,
-      marketsRefreshMs: config.scan.marketsRefreshMinutes * 60_000,
-      log: moduleLogger('scanner'),
-      onProgress: progress.onProgress,
-    });
+    const scanner = scannerFor(config, source, progress.onProgress);
     const result = await scanner.scan();
     progress.done();
     const view = { notional: config.scan.notional, holdHours: config.scan.holdHours, maxSlippageBps: config.scan.maxSlippageBps, top: config.scan.top };
