@@ -28,11 +28,16 @@ export const REDACT_PATHS = [
   '*.*.secret',
   '*.*.password',
   '*.*.token',
-  'headers["X-MBX-APIKEY"]',
-  'headers["X-BAPI-API-KEY"]',
-  'headers["OK-ACCESS-KEY"]',
-  'headers["OK-ACCESS-PASSPHRASE"]',
-  'headers.Authorization',
+  ...['headers', '*.headers'].flatMap((h) => [
+    `${h}["X-MBX-APIKEY"]`,
+    `${h}["X-BAPI-API-KEY"]`,
+    `${h}["X-BAPI-SIGN"]`,
+    `${h}["OK-ACCESS-KEY"]`,
+    `${h}["OK-ACCESS-SIGN"]`,
+    `${h}["OK-ACCESS-PASSPHRASE"]`,
+    `${h}.Authorization`,
+    `${h}.authorization`,
+  ]),
 ];
 
 let root: Logger = pino({ level: 'silent' });
