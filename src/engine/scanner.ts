@@ -1,8 +1,10 @@
 /**
  * One scan across venues: markets (loaded once, refreshed on schedule), a funding + ticker
- * snapshot per venue (≤ 3 requests each), order books for the shortlisted pairs only, then
- * the pure ranker. A venue that fails is reported and skipped; the others go on.
- * All timing comes from the Clock, so a scan under a simulated clock is reproducible.
+ * snapshot per venue (≤ 3 requests each), borrow rates for the reverse-carry candidates of
+ * venues that can borrow (cached for the markets refresh period), order books for the
+ * shortlisted pairs only, then the pure ranker. A venue that fails is reported and skipped;
+ * the others go on. All timing comes from the Clock, so a scan under a simulated clock is
+ * reproducible.
  */
 import type { Clock } from '../domain/clock.js';
 import { isCarryError, type ErrorAction, type ErrorCode } from '../domain/errors.js';
@@ -84,8 +86,46 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Pro
   await Promise.all(workers);
 }
 
+/** One borrow-rate lookup: the APR, or null when it failed (the base stays unknown until the next period). */
+interface BorrowLookup {
+  /** The refresh period it was made in: floor(clock / marketsRefreshMs). */
+  readonly period: number;
+  readonly apr: number | null;
+}
+
+/** Errors that hold for every currency of a venue: asking for the next base would fail the same way. */
+function venueWideBorrowError(code: VenueError['code']): boolean {
+  return code === 'CARRY_VENUE_NOT_SUPPORTED' || code === 'CARRY_VENUE_AUTH';
+}
+
+/**
+ * The bases a reverse carry on `venue` would borrow: those of its negative-funding perps whose
+ * spot the venue lends, strongest first by |rate| per hour (the order of |gross APR|, so 1h and
+ * 8h rates compare fairly), at most `max`; ties by base, so the set does not depend on the
+ * order the rows came in.
+ */
+export function reverseCarryBases(venue: VenueId, markets: readonly Market[], funding: readonly FundingSnapshot[], max: number): string[] {
+  if (max <= 0) return [];
+  const lendable = new Set<string>();
+  for (const m of markets) if (m.type === 'spot' && m.active && m.marginable) lendable.add(m.base);
+  const strength = new Map<string, number>();
+  for (const f of funding) {
+    if (f.venue !== venue || !(f.rate < 0) || !Number.isFinite(f.rate) || !(f.intervalHours > 0) || !lendable.has(f.base)) continue;
+    const perHour = -f.rate / f.intervalHours;
+    if (perHour > (strength.get(f.base) ?? -1)) strength.set(f.base, perHour);
+  }
+  return [...strength.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, max)
+    .map(([base]) => base);
+}
+
 export class Scanner {
   private readonly marketsLoadedAt = new Map<VenueId, number>();
+  /** Borrow lookups per venue, by base, of the current refresh period only (borrow rates move slowly). */
+  private readonly borrowLookups = new Map<VenueId, Map<string, BorrowLookup>>();
+  /** Venues whose borrow lookups all fail (not supported, no credentials): the period that was found in. */
+  private readonly borrowOffPeriod = new Map<VenueId, number>();
   /** Why each venue's markets last failed to load (cleared on success). */
   readonly marketErrors = new Map<VenueId, string>();
   private readonly opts: ScannerOptions;
@@ -106,6 +146,50 @@ export class Scanner {
     const markets = await a.loadMarkets(loadedAt !== undefined);
     this.marketsLoadedAt.set(a.venue, clock.now());
     return markets;
+  }
+
+  /**
+   * Borrow APRs for the bases reverse carry would need on one venue (reverseCarryBases): at
+   * most `params.depthCandidates` lookups, one request each, one at a time, and none for a base
+   * already looked up in this refresh period. Periods are fixed windows of marketsRefreshMs on
+   * the clock (not "since the last lookup"), and only the bases wanted now are returned, so the
+   * result does not depend on which scans came before in the period: a run restarted mid-period
+   * ranks as the uninterrupted one would. A failed lookup is logged and leaves the base unknown
+   * (the ranker filters it as 'borrow rate unknown') until the next period: a venue in trouble
+   * gets no more than this bounded set of extra requests.
+   */
+  private async borrowAprs(a: VenueMarketData, markets: readonly Market[], funding: readonly FundingSnapshot[]): Promise<ReadonlyMap<string, number>> {
+    const { clock, marketsRefreshMs, params, log } = this.opts;
+    const period = Math.floor(clock.now() / marketsRefreshMs);
+    let lookups = this.borrowLookups.get(a.venue);
+    if (lookups === undefined) this.borrowLookups.set(a.venue, (lookups = new Map()));
+    for (const [base, l] of lookups) if (l.period !== period) lookups.delete(base);
+
+    const wanted = reverseCarryBases(a.venue, markets, funding, params.depthCandidates);
+    if (this.borrowOffPeriod.get(a.venue) !== period) {
+      this.borrowOffPeriod.delete(a.venue);
+      for (const base of wanted) {
+        if (lookups.has(base)) continue;
+        try {
+          lookups.set(base, { period, apr: await a.fetchBorrowApr(base) });
+        } catch (e) {
+          const err = toVenueError(e);
+          if (venueWideBorrowError(err.code)) {
+            this.borrowOffPeriod.set(a.venue, period);
+            log.warn({ venue: a.venue, code: err.code, err: err.message }, 'no borrow rates from this venue; its reverse carry is filtered as borrow rate unknown');
+            break;
+          }
+          lookups.set(base, { period, apr: null });
+          log.warn({ venue: a.venue, base, code: err.code, err: err.message }, 'borrow rate unavailable; reverse carry on this base is filtered as borrow rate unknown');
+        }
+      }
+    }
+    const out = new Map<string, number>();
+    for (const base of wanted) {
+      const apr = lookups.get(base)?.apr;
+      if (apr !== undefined && apr !== null) out.set(base, apr);
+    }
+    return out;
   }
 
   adapters(): readonly VenueMarketData[] {
@@ -170,14 +254,26 @@ export class Scanner {
       }),
     );
 
-    const borrow = new Map<VenueId, VenueBorrow>();
-    for (const v of markets.keys()) borrow.set(v, { canBorrow: venues.canBorrowSpot(v) });
     const closedVenues = new Set(venues.closed.map((c) => c.venue));
     // Stable order regardless of which venue answered first: sort by venue then symbol.
     const byVenueSymbol = (a: { venue: string; symbol: string }, b: { venue: string; symbol: string }) =>
       a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
     funding.sort(byVenueSymbol);
     tickers.sort(byVenueSymbol);
+
+    // Borrow rates for reverse carry, where the venue can borrow the spot: venues in parallel.
+    const borrow = new Map<VenueId, VenueBorrow>();
+    await Promise.all(
+      [...markets.entries()].map(async ([v, ms]) => {
+        const canBorrow = venues.canBorrowSpot(v);
+        const adapter = venues.adapters.find((a) => a.venue === v);
+        if (!canBorrow || !params.reverseCarry || adapter === undefined) {
+          borrow.set(v, { canBorrow });
+          return;
+        }
+        borrow.set(v, { canBorrow, aprByBase: await this.borrowAprs(adapter, ms, funding) });
+      }),
+    );
 
     // Phase 2: books for the shortlist only.
     const candidates = shortlist({ now: clock.now(), markets, funding, tickers, borrow, closedVenues, params });

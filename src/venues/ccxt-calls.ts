@@ -6,7 +6,7 @@
  * the sim market. Results are ccxt *unified* shapes, exactly as ccxt returns them, so a
  * tape recorded from any source replays through the same normaliser.
  */
-import type { FundingRate, MarketInterface, OrderBook as CcxtOrderBook, Ticker } from 'ccxt';
+import type { CrossBorrowRate, FundingRate, MarketInterface, OrderBook as CcxtOrderBook, Ticker } from 'ccxt';
 
 export type CcxtParams = Record<string, unknown>;
 export type CcxtMarkets = Record<string, MarketInterface>;
@@ -24,6 +24,14 @@ export interface CcxtFundingRateHistoryRow {
   readonly datetime?: string;
 }
 
+/**
+ * ccxt's unified CrossBorrowRate: `rate` is the interest for one `period` (ms) of borrowing
+ * `currency`. Binance quotes a daily rate (period 86,400,000: sapi margin/interestRateHistory
+ * `dailyInterestRate`), Bybit and OKX an hourly one (period 3,600,000: `hourlyBorrowRate`,
+ * `interestRate`). ccxt leaves `rate` undefined when the venue's answer has none.
+ */
+export type CcxtCrossBorrowRate = CrossBorrowRate;
+
 export type CcxtTradingFees = Record<string, { symbol: string; maker?: number; taker?: number; info?: unknown }>;
 
 /** Methods a tape may contain (docs/tape-format.md). */
@@ -35,6 +43,7 @@ export const TAPE_METHODS = [
   'fetchOrderBook',
   'fetchTradingFees',
   'fetchFundingRateHistory',
+  'fetchCrossBorrowRate',
 ] as const;
 export type TapeMethod = (typeof TAPE_METHODS)[number];
 
@@ -55,4 +64,6 @@ export interface CcxtCalls {
     limit?: number,
     params?: CcxtParams,
   ): Promise<CcxtFundingRateHistoryRow[]>;
+  /** Cross-margin borrow rate of one currency (unified code, e.g. 'BTC'). */
+  fetchCrossBorrowRate(code: string, params?: CcxtParams): Promise<CcxtCrossBorrowRate>;
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import { CarryError } from '../domain/errors.js';
 import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId, VenueSnapshot } from '../domain/market.js';
+import { HOURS_PER_YEAR } from '../pricing/funding.js';
 import type { CcxtCalls } from './ccxt-calls.js';
 import { mapCcxtError } from './ccxt-errors.js';
 import {
@@ -167,6 +168,18 @@ export class CcxtVenue implements VenueMarketData {
     return out.sort((a, b) => a.settlementTime - b.settlementTime);
   }
 
+  async fetchBorrowApr(code: string): Promise<number> {
+    if (!this.profile.spotMarginBorrow) {
+      throw new CarryError('CARRY_VENUE_NOT_SUPPORTED', 'skip', `${this.venue}: carry cannot borrow spot on ${this.profile.id} through ccxt (venues.md §2), so it has no borrow rate`, { venue: this.venue });
+    }
+    // Real ccxt says true for binance/bybit/okx; a tape says whether it holds borrow records.
+    if (this.calls.has['fetchCrossBorrowRate'] !== true) {
+      throw new CarryError('CARRY_VENUE_NOT_SUPPORTED', 'skip', `${this.venue}: ${this.calls.id} has no fetchCrossBorrowRate (has.fetchCrossBorrowRate is not true)`, { venue: this.venue });
+    }
+    const raw = await this.request('fetchCrossBorrowRate', () => this.calls.fetchCrossBorrowRate(code));
+    return borrowAprFrom(raw, code, this.venue);
+  }
+
   // -------------------------------------------------------------------------------------------
 
   private requireLoaded(): NonNullable<CcxtVenue['loaded']> {
@@ -264,6 +277,25 @@ export class CcxtVenue implements VenueMarketData {
       receivedAt: this.clock.now(),
     };
   }
+}
+
+const MS_PER_YEAR = HOURS_PER_YEAR * 3_600_000;
+
+/**
+ * A ccxt CrossBorrowRate as a simple APR: rate × (365 days / period), not compounded, the same
+ * convention as funding APR. A missing, non-finite or negative rate, a missing or non-positive
+ * period, or a rate for another currency is a bad response: never read as 0.
+ */
+export function borrowAprFrom(raw: unknown, code: string, venue: string): number {
+  const bad = (why: string): CarryError =>
+    new CarryError('CARRY_VENUE_BAD_RESPONSE', 'skip', `${venue} fetchCrossBorrowRate ${code}: ${why}`, { venue });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(`result is ${Array.isArray(raw) ? 'an array' : typeof raw}, expected a borrow-rate object`);
+  const { rate, period, currency } = raw as { rate?: unknown; period?: unknown; currency?: unknown };
+  // ccxt reads the first row of the venue's list; a venue that ignored the filter would price another coin.
+  if (typeof currency === 'string' && currency !== code) throw bad(`the venue answered for ${currency}`);
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw bad(`no usable rate (found ${JSON.stringify(rate) ?? 'undefined'})`);
+  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) throw bad(`no usable period (found ${JSON.stringify(period) ?? 'undefined'})`);
+  return rate * (MS_PER_YEAR / period);
 }
 
 function isFunding(call: ScanCall): boolean {

@@ -17,6 +17,14 @@ export interface VenueMarketData {
    * charged at each settlement. Discrete-settlement venues only.
    */
   fetchFundingHistory(symbol: string, since: number): Promise<readonly SettledFunding[]>;
+  /**
+   * Cross-margin borrow rate of a currency (unified code, e.g. 'BTC') as a simple APR, decimal
+   * per year: the venue's rate per period × periods per 365-day year, not compounded (the same
+   * convention as funding APR). One request. Throws CARRY_VENUE_NOT_SUPPORTED where carry cannot
+   * borrow spot on the venue, and CARRY_VENUE_BAD_RESPONSE (skip) when the venue gives no usable
+   * rate: a missing rate is never read as 0.
+   */
+  fetchBorrowApr(code: string): Promise<number>;
 }
 
 export interface SettledFunding {

@@ -22,7 +22,7 @@ describe('carry scan', () => {
     expect(body.opportunities.some((o: { status: string; maxNotional: number | null }) => o.status === 'ok' && (o.maxNotional ?? 0) > 0)).toBe(true);
     // The tape holds every call the scan made, in the open format.
     const methods = new Set(readFileSync(tape, 'utf8').trim().split('\n').map((l) => JSON.parse(l).method));
-    expect([...methods].sort()).toEqual(['fetchFundingIntervals', 'fetchFundingRates', 'fetchOrderBook', 'fetchTickers', 'loadMarkets']);
+    expect([...methods].sort()).toEqual(['fetchCrossBorrowRate', 'fetchFundingIntervals', 'fetchFundingRates', 'fetchOrderBook', 'fetchTickers', 'loadMarkets']);
   });
 
   it('the same seed gives the same scan; another seed gives another market', async () => {

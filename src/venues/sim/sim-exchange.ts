@@ -9,6 +9,7 @@ import type { Clock } from '../../domain/clock.js';
 import { CarryError } from '../../domain/errors.js';
 import type {
   CcxtCalls,
+  CcxtCrossBorrowRate,
   CcxtFundingIntervals,
   CcxtFundingRateHistoryRow,
   CcxtFundingRates,
@@ -17,6 +18,7 @@ import type {
   CcxtTickers,
   CcxtTradingFees,
 } from '../ccxt-calls.js';
+import { garbleBorrowRate, isBorrowVenue, SimBorrowRates } from './borrow.js';
 import { FaultPlan, type SimVenueFaults } from './faults.js';
 import { garbleBook, garbleFundingRates, garbleHistory, garbleIntervals, garbleMarkets, garbleTickers } from './garbage.js';
 import { isSimVenue, SIM_VENUES, type SimVenueId } from './instruments.js';
@@ -65,6 +67,8 @@ export class SimExchange implements CcxtCalls {
   readonly has: Has;
   private readonly api: SimVenueApi;
   private readonly faults: FaultPlan | undefined;
+  /** null on Deribit: ccxt has no borrow there. */
+  private readonly borrow: SimBorrowRates | null;
   private loaded = false;
 
   constructor(
@@ -84,6 +88,7 @@ export class SimExchange implements CcxtCalls {
     this.id = venueId;
     this.has = ccxtHas(venueId);
     this.api = venueApi(world, venueId);
+    this.borrow = isBorrowVenue(venueId) ? new SimBorrowRates(world, venueId) : null;
     this.faults = faults ? new FaultPlan(world.seed, venueId, faults) : undefined;
   }
 
@@ -176,5 +181,17 @@ export class SimExchange implements CcxtCalls {
       return garbleHistory(this.faults, ctx.t, symbol ?? '', rows as unknown as Obj[]) as unknown as CcxtFundingRateHistoryRow[];
     }
     return rows;
+  }
+
+  async fetchCrossBorrowRate(code: string, params?: CcxtParams): Promise<CcxtCrossBorrowRate> {
+    this.ensureLoaded();
+    if (this.borrow === null) {
+      // ccxt's base Exchange, after loading markets and before any request.
+      throw new ccxt.NotSupported(`${this.id} fetchCrossBorrowRate() is not supported yet`);
+    }
+    const ctx = this.ctx('fetchCrossBorrowRate', code, params ?? {});
+    const res = this.borrow.fetchCrossBorrowRate(ctx, code);
+    if (this.faults && this.faults.garbageRate > 0) return garbleBorrowRate(this.faults, ctx.t, code, res);
+    return res;
   }
 }

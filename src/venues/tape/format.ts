@@ -103,6 +103,9 @@ export function parseTapeLine(text: string, pos: LinePosition): TapeRecord {
   if (r.method === 'fetchOrderBook' && typeof r.args[0] !== 'string') {
     throw invalid(pos, 'field "args[0]": fetchOrderBook needs the symbol as its first argument');
   }
+  if (r.method === 'fetchCrossBorrowRate' && typeof r.args[0] !== 'string') {
+    throw invalid(pos, `field "args[0]": fetchCrossBorrowRate needs the currency code as its first argument${foundAt(raw, ['args', 0])}`);
+  }
   const base = { ts: r.ts, venue: r.venue, method: r.method, args: r.args };
   return hasError ? { ...base, error: r.error as RecordedError } : { ...base, result: r.result };
 }

@@ -15,9 +15,13 @@ export const PARAMS_ARG_INDEX: Readonly<Record<TapeMethod, number>> = {
   fetchOrderBook: 2,
   fetchTradingFees: 0,
   fetchFundingRateHistory: 3,
+  fetchCrossBorrowRate: 1,
 };
 
-/** args[0] when it is a string (fetchOrderBook, fetchFundingRateHistory), else null. */
+/**
+ * args[0] when it is a string (fetchOrderBook and fetchFundingRateHistory: the symbol;
+ * fetchCrossBorrowRate: the currency code), else null.
+ */
 export function symbolOf(args: readonly unknown[]): string | null {
   const a = args[0];
   return typeof a === 'string' ? a : null;

@@ -39,5 +39,6 @@ export function recordCalls(inner: CcxtCalls, sink: TapeSink, clock: Clock): Ccx
     fetchOrderBook: (...a) => recorded('fetchOrderBook', a, () => inner.fetchOrderBook(...a)),
     fetchTradingFees: (...a) => recorded('fetchTradingFees', a, () => inner.fetchTradingFees(...a)),
     fetchFundingRateHistory: (...a) => recorded('fetchFundingRateHistory', a, () => inner.fetchFundingRateHistory(...a)),
+    fetchCrossBorrowRate: (...a) => recorded('fetchCrossBorrowRate', a, () => inner.fetchCrossBorrowRate(...a)),
   };
 }

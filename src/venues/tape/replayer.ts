@@ -230,6 +230,7 @@ export class TapeReplayer {
       fetchOrderBook: (...a) => answer('fetchOrderBook', a),
       fetchTradingFees: (...a) => answer('fetchTradingFees', a),
       fetchFundingRateHistory: (...a) => answer('fetchFundingRateHistory', a),
+      fetchCrossBorrowRate: (...a) => answer('fetchCrossBorrowRate', a),
     };
   }
 
