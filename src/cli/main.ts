@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/load.js';
 import { InputError, isCarryError } from '../domain/errors.js';
 import { carryVersion } from '../app/context.js';
+import { alertsCommand } from './commands/alerts.js';
 import { configCommand } from './commands/config.js';
 import { recordCommand } from './commands/record.js';
 import { scanCommand } from './commands/scan.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   pnl: { run: pnlCommand, summary: 'P&L totals and per position' },
   history: { run: historyCommand, summary: 'the ledger, newest first' },
   record: { run: recordCommand, summary: 'record venue answers into a tape for replay' },
+  alerts: { run: alertsCommand, summary: 'alerts stored in the ledger with their delivery per sink; alerts test: try every sink' },
   config: { run: configCommand, summary: 'config check: validate and print the effective config' },
 };
 

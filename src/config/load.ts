@@ -43,12 +43,31 @@ function describeAt(path: readonly PropertyKey[]): string | undefined {
   for (const key of path) {
     node = unwrap(node);
     if (!node) return undefined;
-    const def = (node as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } }).def;
-    if (def.type === 'object' && def.shape) node = def.shape[String(key)];
-    else if (def.type === 'record' && def.valueType) node = def.valueType;
-    else return undefined;
+    node = fieldOf(node, String(key));
   }
   return unwrap(node)?.description ?? node?.description;
+}
+
+/** The field `key` of an object, or of any option of a union (e.g. alerts.sinks: one object per sink type). */
+function fieldOf(node: z.ZodType, key: string): z.ZodType | undefined {
+  const def = (node as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; options?: z.ZodType[] } }).def;
+  if (def.type === 'object' && def.shape) return def.shape[key];
+  if (def.type === 'record' && def.valueType) return def.valueType;
+  if (def.type === 'union' && def.options) {
+    for (const o of def.options) {
+      const f = fieldOf(unwrap(o) ?? o, key);
+      if (f !== undefined) return f;
+    }
+  }
+  return undefined;
+}
+
+/** Keys of an object, or of every option of a union. */
+function keysOf(node: z.ZodType | undefined): string[] {
+  const def = (node as unknown as { def: { type: string; shape?: Record<string, unknown>; options?: z.ZodType[] } } | undefined)?.def;
+  if (def?.shape) return Object.keys(def.shape);
+  if (def?.type === 'union' && def.options) return [...new Set(def.options.flatMap((o) => keysOf(unwrap(o))))];
+  return [];
 }
 
 function unwrap(node: z.ZodType | undefined): z.ZodType | undefined {
@@ -87,14 +106,10 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   let node: z.ZodType | undefined = configSchema;
   for (const key of path) {
     node = unwrap(node);
-    const def = (node as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } } | undefined)?.def;
-    if (!def) return [];
-    if (def.type === 'object' && def.shape) node = def.shape[String(key)];
-    else if (def.type === 'record' && def.valueType) node = def.valueType;
-    else return [];
+    if (!node) return [];
+    node = fieldOf(node, String(key));
   }
-  const def = (unwrap(node) as unknown as { def: { shape?: Record<string, unknown> } } | undefined)?.def;
-  return def?.shape ? Object.keys(def.shape) : [];
+  return keysOf(unwrap(node));
 }
 
 function readJson(file: string): Json {

@@ -166,6 +166,237 @@ export const strategySchema = spotPerpCarryParamsSchema
   })
   .strict();
 
+// --- alerts.sinks: where alerts go (src/alerts/sinks). Secrets are named here, read from the environment.
+
+const envVarName = () =>
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable (letters, digits, _), not its value');
+
+/** http(s) only: a sink never posts anywhere else. */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+const sinkCommon = {
+  enabled: z.boolean().default(true).describe('Send alerts to this sink.'),
+  minSeverity: z
+    .enum(['info', 'warning', 'critical'])
+    .default('info')
+    .describe('Send only alerts at or above this severity (a "resolved" message goes where its alert went). `carry alerts test` ignores it.'),
+};
+
+const httpSinkCommon = {
+  ...sinkCommon,
+  timeoutMs: z.number().int().min(100).max(60_000).default(5_000).describe('Timeout of one HTTP attempt, response body included.'),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(4)
+    .describe('Attempts per alert, the first included. Retried on network errors, timeouts, HTTP 5xx and 429; never on other 4xx.'),
+  backoffMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(500)
+    .describe('Wait before retry n: random (full jitter) up to backoffMs × 2^(n−1), at most maxBackoffMs.'),
+  maxBackoffMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(300_000)
+    .default(8_000)
+    .describe('Longest wait between attempts. A 429 asking to wait longer than this is not retried.'),
+  budgetMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(30_000)
+    .describe('Most time one alert may take on this sink, retries included; it is then abandoned as timed out. Other sinks never wait for it.'),
+};
+
+type HttpSinkTimes = { timeoutMs: number; backoffMs: number; maxBackoffMs: number; budgetMs: number };
+function checkTimes(s: HttpSinkTimes, ctx: z.core.$RefinementCtx<HttpSinkTimes>): void {
+  if (s.maxBackoffMs < s.backoffMs) ctx.addIssue({ code: 'custom', path: ['maxBackoffMs'], input: s.maxBackoffMs, message: `at least backoffMs (${s.backoffMs})` });
+  if (s.budgetMs < s.timeoutMs) ctx.addIssue({ code: 'custom', path: ['budgetMs'], input: s.budgetMs, message: `at least timeoutMs (${s.timeoutMs})` });
+}
+
+export const logSinkSchema = z
+  .object({
+    type: z.literal('log').describe('Log sink: each alert as one log line (warn for warning, error for critical).'),
+    ...sinkCommon,
+  })
+  .strict();
+
+export const webhookSinkSchema = z
+  .object({
+    type: z.literal('webhook').describe('Generic webhook: JSON POST of the carry.alert/1 payload (docs/alerts.md).'),
+    ...httpSinkCommon,
+    url: httpUrl().optional().describe('Receiver URL. Use urlEnv instead when the URL itself carries a token.'),
+    urlEnv: envVarName().optional().describe('Environment variable holding the receiver URL (instead of url).'),
+    secretEnv: envVarName()
+      .optional()
+      .describe('Environment variable holding the HMAC-SHA256 key; when set, each request carries signatureHeader: sha256=<hex of the body bytes>.'),
+    signatureHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
+      .default('X-Carry-Signature')
+      .describe('Header carrying the signature.'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.url === undefined) === (s.urlEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['url'], input: s.url, message: 'exactly one of url and urlEnv' });
+    }
+    checkTimes(s, ctx);
+  });
+
+export const telegramSinkSchema = z
+  .object({
+    type: z.literal('telegram').describe('Telegram Bot API: sendMessage to one chat.'),
+    ...httpSinkCommon,
+    chatId: z
+      .union([z.string().min(1), z.number().int()])
+      .describe('Target chat: numeric id (e.g. -1001234567890) or "@channelusername".'),
+    tokenEnv: envVarName().default('CARRY_TELEGRAM_BOT_TOKEN').describe('Environment variable holding the bot token.'),
+    baseUrl: httpUrl().default('https://api.telegram.org').describe('Bot API server; requests go to {baseUrl}/bot{token}/sendMessage.'),
+  })
+  .strict()
+  .superRefine(checkTimes);
+
+export const discordSinkSchema = z
+  .object({
+    type: z.literal('discord').describe('Discord channel webhook.'),
+    ...httpSinkCommon,
+    urlEnv: envVarName()
+      .default('CARRY_DISCORD_WEBHOOK_URL')
+      .describe('Environment variable holding the webhook URL (https://discord.com/api/webhooks/{id}/{token}); the URL is a secret.'),
+  })
+  .strict()
+  .superRefine(checkTimes);
+
+export const slackSinkSchema = z
+  .object({
+    type: z.literal('slack').describe('Slack incoming webhook.'),
+    ...httpSinkCommon,
+    urlEnv: envVarName()
+      .default('CARRY_SLACK_WEBHOOK_URL')
+      .describe('Environment variable holding the incoming-webhook URL (https://hooks.slack.com/services/...); the URL is a secret.'),
+  })
+  .strict()
+  .superRefine(checkTimes);
+
+export const alertSinkSchema = z.discriminatedUnion('type', [logSinkSchema, webhookSinkSchema, telegramSinkSchema, discordSinkSchema, slackSinkSchema]);
+
+export const alertSinksSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'a sink name: letters, digits, _ and -'), alertSinkSchema)
+  .describe(
+    'Alert sinks keyed by a name you choose (shown in logs and by `carry alerts test`); type is one of log, webhook, telegram, discord, slack. A user file adds sinks to the defaults; turn one off with "enabled": false.',
+  );
+
+export const alertsSchema = z
+  .object({
+    sinks: alertSinksSchema.default(alertSinksSchema.parse({ log: { type: 'log' } })),
+  })
+  .strict();
+
+// --- monitor: thresholds of the monitor's checks (src/monitor, src/monitor/thresholds.ts).
+
+const share = () => z.number().positive().max(1);
+
+export const monitorDriftSchema = z
+  .object({
+    threshold: share()
+      .default(0.02)
+      .describe('Delta drift alert when |spot base − perp base-equivalent| / |spot base| is above this share (0.02 = 2%); the alert carries the corrective order.'),
+    critical: share().default(0.1).describe('Drift from this share on is critical; at least threshold.'),
+  })
+  .strict()
+  .refine((d) => d.critical >= d.threshold, { message: 'critical must be at least threshold', path: ['critical'] });
+
+export const monitorMarginSchema = z
+  .object({
+    floor: z
+      .number()
+      .positive()
+      .lt(1)
+      .default(0.15)
+      .describe("Margin alert when the perp's distance to liquidation, |liquidation − mark| / mark, is below this share."),
+    target: z
+      .number()
+      .positive()
+      .lt(1)
+      .default(0.3)
+      .describe('Distance to liquidation the suggested collateral transfer (or reduction) restores; above floor, below 1 (a long cannot be 100% away).'),
+    maintenanceMarginRate: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.005)
+      .describe("Maintenance margin rate of carry's liquidation model (paper, and sizing the correction in live, where the venue's liquidation price is used). Venues tier it by position size: this is an approximation."),
+    maintenanceMarginRateByVenue: z
+      .record(z.string(), z.number().min(0).max(0.5))
+      .default({})
+      .describe('Per-venue maintenance margin rates overriding maintenanceMarginRate, e.g. {"deribit": 0.01}.'),
+  })
+  .strict()
+  .refine((m) => m.target > m.floor, { message: 'target must be above floor', path: ['target'] });
+
+export const monitorFundingSchema = z
+  .object({
+    flipToleranceApr: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe("Funding flip alert when the rate's APR in the position's favour is below −this (decimal; 0 = any rate against the position)."),
+    exitApr: z
+      .number()
+      .nullable()
+      .default(null)
+      .describe("Alert when the current rate's APR in the position's favour falls below this (decimal); null = strategy.exitRateBelow."),
+  })
+  .strict();
+
+export const monitorBasisSchema = z
+  .object({
+    maxBps: positive().default(100).describe('Basis alert when the perp trades more than this many bps from spot.'),
+    markIndexMaxBps: positive().default(50).describe("Basis alert when the perp's mark is more than this many bps from its index."),
+    zScore: positive().default(4).describe('Basis alert when either measure is this many standard deviations from its mean over the window.'),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(10_080)
+      .default(240)
+      .describe('History each basis measure is scored against, in minutes (at most 4,096 points are kept per measure).'),
+    minPoints: z.number().int().min(2).max(4096).default(30).describe('Fewest points in the window before a z-score counts.'),
+  })
+  .strict();
+
+export const monitorHealthSchema = z
+  .object({
+    staleAfterSeconds: z.number().int().min(1).default(180).describe('Market data older than this many seconds is stale (alert).'),
+    lateTickFactor: z.number().min(1).default(2).describe('A scheduled job is late (alert) when no tick started for this many of its periods.'),
+  })
+  .strict();
+
+export const monitorSchema = z
+  .object({
+    autoRebalance: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe('Let the monitor place delta-drift corrections itself. null = on in paper, off (alert only) in live; true/false forces it.'),
+    drift: monitorDriftSchema.default(monitorDriftSchema.parse({})).describe('Delta drift between the spot and perp legs.'),
+    margin: monitorMarginSchema.default(monitorMarginSchema.parse({})).describe("The perp leg's distance to liquidation."),
+    funding: monitorFundingSchema.default(monitorFundingSchema.parse({})).describe('Funding flips, rates under the exit threshold, interval changes.'),
+    basis: monitorBasisSchema.default(monitorBasisSchema.parse({})).describe('Perp/spot basis and mark/index spread.'),
+    health: monitorHealthSchema.default(monitorHealthSchema.parse({})).describe('Stale data and late scheduler ticks.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     market: z
@@ -184,6 +415,8 @@ export const configSchema = z
     risk: riskSchema.default(riskSchema.parse({})),
     strategy: strategySchema.default(strategySchema.parse({})),
     sim: simSchema.default(simSchema.parse({})).describe('Settings of the seeded sim market (--market sim).'),
+    alerts: alertsSchema.default(alertsSchema.parse({})).describe('Alert delivery: the sinks (docs/alerts.md).'),
+    monitor: monitorSchema.default(monitorSchema.parse({})).describe("The monitor's checks over open positions: thresholds and auto-rebalance."),
   })
   .strict();
 
@@ -195,3 +428,10 @@ export type JobsConfig = z.infer<typeof jobsSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type SimConfig = z.infer<typeof simSchema>;
+export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;
+export type LogSinkConfig = z.infer<typeof logSinkSchema>;
+export type WebhookSinkConfig = z.infer<typeof webhookSinkSchema>;
+export type TelegramSinkConfig = z.infer<typeof telegramSinkSchema>;
+export type DiscordSinkConfig = z.infer<typeof discordSinkSchema>;
+export type SlackSinkConfig = z.infer<typeof slackSinkSchema>;
+export type MonitorConfig = z.infer<typeof monitorSchema>;

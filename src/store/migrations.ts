@@ -212,6 +212,61 @@ CREATE VIEW legs AS
     FROM positions;
 `;
 
+// Alerts are operational state, not money: outside the event log and its projections (verify
+// ignores them). One `alerts` row per episode (a condition from the time it starts firing to the
+// time it clears); one `alert_messages` row per message decided (new, reminder, escalated,
+// resolved) with the alert exactly as it is to be sent; one `alert_deliveries` row per message
+// per sink: the outbox, written in the same transaction as the decision, before anything is sent.
+const V3 = `
+CREATE TABLE alerts (
+  alert_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+  -- the severity of the last message sent: a rise above it is resent at once (escalation)
+  notified_severity TEXT NOT NULL CHECK (notified_severity IN ('info','warning','critical')),
+  status TEXT NOT NULL CHECK (status IN ('firing','resolved')),
+  position_id TEXT,
+  venue TEXT,
+  symbol TEXT,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  resolved_ts INTEGER,
+  last_notified_ts INTEGER NOT NULL,
+  notify_count INTEGER NOT NULL CHECK (notify_count >= 1),
+  alert TEXT NOT NULL CHECK (json_valid(alert)),
+  CHECK ((status = 'resolved') = (resolved_ts IS NOT NULL))
+) STRICT;
+-- Dedup key = kind + subject: at most one firing episode per key, enforced by SQLite itself.
+CREATE UNIQUE INDEX alerts_firing_key ON alerts(kind, subject) WHERE status = 'firing';
+CREATE INDEX alerts_first_ts ON alerts(first_ts);
+
+CREATE TABLE alert_messages (
+  message_id INTEGER PRIMARY KEY,
+  alert_id TEXT NOT NULL REFERENCES alerts(alert_id),
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  notice TEXT NOT NULL CHECK (notice IN ('new','reminder','escalated','resolved')),
+  ts INTEGER NOT NULL,
+  alert TEXT NOT NULL CHECK (json_valid(alert)),
+  UNIQUE (alert_id, seq)
+) STRICT;
+
+CREATE TABLE alert_deliveries (
+  alert_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sink TEXT NOT NULL,
+  -- skipped: the sink's minSeverity is above the alert's (nothing sent, nothing owed)
+  status TEXT NOT NULL CHECK (status IN ('pending','sent','failed','skipped')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  last_error TEXT,
+  -- when the row was written (the decision), then of the last attempt
+  ts INTEGER NOT NULL,
+  PRIMARY KEY (alert_id, seq, sink),
+  FOREIGN KEY (alert_id, seq) REFERENCES alert_messages(alert_id, seq)
+) STRICT;
+CREATE INDEX alert_deliveries_pending ON alert_deliveries(sink, status) WHERE status = 'pending';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
   {
@@ -220,6 +275,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // Derived engine state saved with the events it follows (see Ledger.checkpoint).
     up: (db) => db.exec(`CREATE TABLE checkpoints (key TEXT PRIMARY KEY, ts INTEGER NOT NULL, value TEXT NOT NULL CHECK (json_valid(value))) STRICT;`),
   },
+  { version: 3, name: 'alerts and their delivery outbox', up: (db) => db.exec(V3) },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,70 @@
+/**
+ * Alerts: what the monitor finds and the sinks deliver (issue: monitor and rebalance alerts).
+ * An alert is about one subject (a position, a venue, a job) and one kind; the pair is its
+ * identity for deduplication, cooldown and the "resolved" message when the condition clears.
+ */
+import type { VenueId } from './market.js';
+import type { OrderSide } from './position.js';
+
+export type AlertKind =
+  | 'delta_drift' // spot and perp base quantities no longer match
+  | 'margin' // the perp's distance to liquidation is below the threshold
+  | 'funding_flip' // the rate changed sign against the position
+  | 'funding_below_exit' // the predicted rate fell under the strategy's exit threshold
+  | 'interval_change' // the venue changed the symbol's funding interval (8h → 1h)
+  | 'basis' // perp/spot basis or mark/index spread beyond bps or z-score
+  | 'stale_data' // market data older than allowed
+  | 'venue_down' // a venue stopped answering
+  | 'missed_ticks' // scheduler ticks skipped or late
+  | 'test'; // `carry alerts test`
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** The exact thing to do, rounded to the venue's lots, with a sentence a person can follow. */
+export type CorrectiveAction =
+  | {
+      readonly kind: 'order';
+      readonly venue: VenueId;
+      readonly symbol: string;
+      readonly leg: 'spot' | 'perp';
+      readonly side: OrderSide;
+      /** In the market's ccxt amount unit, on the lot. */
+      readonly amount: number;
+      /** Perp only: the same in contracts. */
+      readonly contracts: number | null;
+      /** e.g. "sell 0.012 BTC spot on binance", "buy 30 BTC-PERPETUAL contracts on deribit". */
+      readonly text: string;
+    }
+  | {
+      readonly kind: 'transfer';
+      readonly venue: VenueId;
+      readonly currency: string;
+      readonly amount: number;
+      /** ccxt account names, e.g. 'spot' → 'swap' (Binance), 'funding' → 'unified' (Bybit). */
+      readonly from: string;
+      readonly to: string;
+      readonly text: string;
+    };
+
+export interface Alert {
+  /** Stable per episode: kind + subject + the time the condition started. */
+  readonly id: string;
+  readonly kind: AlertKind;
+  readonly severity: Severity;
+  /** What the alert is about: a position id, a venue id or a job name. With `kind`, the dedup key. */
+  readonly subject: string;
+  readonly positionId: string | null;
+  readonly venue: VenueId | null;
+  readonly symbol: string | null;
+  /** Clock time of this message. */
+  readonly ts: number;
+  readonly status: 'firing' | 'resolved';
+  /** One short line, e.g. "BTC carry on deribit drifted 9.1% long". */
+  readonly title: string;
+  /** Short human text: the numbers, the action to take, the next funding. */
+  readonly message: string;
+  readonly actions: readonly CorrectiveAction[];
+  /** The numbers behind it, for machines (webhook payload). */
+  readonly data: Readonly<Record<string, number | string | boolean | null>>;
+  readonly nextFundingTime: number | null;
+}
