@@ -7,6 +7,7 @@
  * Its own SQLite connection (WAL): it can sit next to the engine's Ledger on the same file, and
  * `carry alerts` reads it read-only while the daemon runs.
  */
+import { StatementCache } from '../store/statements.js';
 import Database from 'better-sqlite3';
 import type { Alert, AlertKind, Severity } from '../domain/alert.js';
 import { openStore, type OpenStoreOptions, type Store } from '../store/open.js';
@@ -121,7 +122,7 @@ export class AlertStore {
   readonly path: string;
   readonly readonly: boolean;
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private statementCache: StatementCache | undefined;
 
   /** Opens the ledger file through its own connection (creating and migrating it unless read-only). */
   static open(path: string, opts: OpenStoreOptions): AlertStore {
@@ -285,12 +286,7 @@ export class AlertStore {
   }
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return (this.statementCache ??= new StatementCache(this.db)).get(sql);
   }
 
   private rows(sql: string, ...args: unknown[]): Raw[] {

@@ -13,6 +13,7 @@
  * A fill is recorded even on a closed or failed position (a late fill of a timed-out order is
  * real money); only new orders on such positions are refused.
  */
+import { StatementCache } from './statements.js';
 import Database from 'better-sqlite3';
 import type { LedgerEvent } from '../domain/events.js';
 import type { PositionState } from '../domain/position.js';
@@ -62,7 +63,7 @@ export class Ledger {
   readonly createdBy: string;
   private readonly db: Database.Database;
   private projector: Projector | null = null;
-  private readonly statements = new Map<string, Database.Statement>();
+  private statementCache: StatementCache | undefined;
 
   /** Opens (creating if needed) the ledger file for `opts.mode`; see openStore for what is refused. */
   static open(path: string, opts: OpenStoreOptions): Ledger {
@@ -296,14 +297,8 @@ export class Ledger {
     return this.stmt(`SELECT COUNT(*) FROM events`).pluck().get() as number;
   }
 
-  /** Prepared once per SQL text: queries run every scan and from the dashboard. */
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return (this.statementCache ??= new StatementCache(this.db)).get(sql);
   }
 
   private rows(sql: string, ...args: unknown[]): Raw[] {
