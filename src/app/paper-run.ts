@@ -3,7 +3,12 @@
  * the real (or simulated, or replayed) books, the engine, and the scheduler for the clock in use.
  * Used by `carry paper`, the tests and the benchmark alike.
  */
+import { createDispatcher } from '../alerts/dispatcher.js';
+import { AlertManager } from '../alerts/manager.js';
+import { createSinks } from '../alerts/sinks/from-config.js';
+import { AlertStore } from '../alerts/store.js';
 import type { Config } from '../config/schema.js';
+import { monitorThresholds } from '../monitor/thresholds.js';
 import { CarryError } from '../domain/errors.js';
 import type { EquitySnapshot } from '../domain/events.js';
 import type { PnlTotals } from '../pricing/pnl.js';
@@ -51,6 +56,8 @@ export interface PaperRun {
   readonly engine: CarryEngine;
   readonly ledger: Ledger;
   readonly source: MarketSource;
+  /** Configured alert sinks that cannot send (a secret not set), one line each; also logged. */
+  readonly sinkProblems: readonly string[];
   /** Resolves when the run ends (bound reached, tape ended, or stop()). */
   readonly done: Promise<PaperRunResult>;
   /** Finish the current tick, then stop. */
@@ -88,10 +95,37 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     source.close();
     throw e;
   }
+  // Alerts live in the ledger file, through their own connection (the manager's transactions).
+  let alertStore: AlertStore;
+  try {
+    alertStore = AlertStore.open(ledger.path, { mode: 'paper', carryVersion: carryVersion() });
+  } catch (e) {
+    ledger.close();
+    source.close();
+    throw e;
+  }
+  const alertLog = moduleLogger('alerts');
+  const { sinks, problems: sinkProblems } = createSinks(config.alerts.sinks, { env: process.env, log: alertLog });
+  for (const problem of sinkProblems) log.warn({ problem }, 'alert sink cannot send');
+  // The leg executor has no rebalance protocol yet: say so rather than let the user assume it.
+  if (monitorThresholds(config, 'paper').autoRebalance) log.warn('monitor.autoRebalance is on, but the paper engine does not place drift corrections yet: delta_drift alerts are alert-only');
+  const dispatcher = createDispatcher(sinks, { log: alertLog });
+  const manager = new AlertManager({ store: alertStore, sender: (alert, names, ctx) => dispatcher.send(alert, names, ctx), sinks: sinks.map((s) => s.name), clock: source.clock });
+  let jobStats: () => readonly JobStats[] = () => [];
+
   const params = rankParamsFromConfig(config.scan, config.strategy);
   const scanner = scannerFor(config, source);
   const execution = new SimExecution(bookSourceFrom(source.venues.adapters), source.clock, { latencyMs: config.paper.latencyMs, bookDepth: config.scan.bookDepth });
-  const engine = new CarryEngine({ clock: source.clock, scanner, execution, ledger, params, config, log: moduleLogger('engine') });
+  const engine = new CarryEngine({
+    clock: source.clock,
+    scanner,
+    execution,
+    ledger,
+    params,
+    config,
+    log: moduleLogger('engine'),
+    alerts: { manager, firing: () => alertStore.firing().map((e) => e.alert), jobStats: () => jobStats() },
+  });
 
   let stopRequested = false;
   let stopScheduler: () => void = () => undefined;
@@ -119,6 +153,8 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     const { resumeFrom, lastRun } = await engine.start();
     if (source.simClock && resumeFrom !== null && resumeFrom > source.clock.now()) source.simClock.set(resumeFrom);
     if (resumeFrom !== null) log.info({ at: new Date(source.clock.now()).toISOString(), db: ledger.path }, 'resumed from the ledger');
+    // Alerts decided before a crash but never confirmed sent.
+    await engine.deliverAlerts();
 
     const specs = jobSpecs(config, engine, opts.onTick);
     const start = source.clock.now();
@@ -126,12 +162,14 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     const until = bounds.length > 0 ? Math.min(...bounds) : Infinity;
     if (source.simClock) {
       const scheduler = new SimScheduler(specs, source.simClock, log);
+      jobStats = () => scheduler.stats();
       stopScheduler = () => scheduler.stop();
       if (stopRequested) return finish(0, []);
       const ticks = await scheduler.runUntil(until, opts.speed ?? 1, lastRun);
       return finish(ticks, scheduler.stats());
     }
     const scheduler = new WallScheduler(specs, source.clock, log);
+    jobStats = () => scheduler.stats();
     scheduler.start();
     await new Promise<void>((resolve) => {
       const timer = Number.isFinite(until) ? setTimeout(resolve, Math.max(0, until - Date.now())) : undefined;
@@ -148,12 +186,14 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
 
   const done = run().finally(() => {
     source.close();
+    alertStore.close();
     ledger.close();
   });
   return {
     engine,
     ledger,
     source,
+    sinkProblems,
     done,
     stop: () => {
       stopRequested = true;

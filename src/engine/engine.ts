@@ -9,7 +9,9 @@
  * killed-and-restarted paper run ends with the same ledger as an uninterrupted one. (Live
  * trading will also write each order as it happens and reconcile with the venue at start.)
  */
+import type { AlertManager } from '../alerts/manager.js';
 import type { Config } from '../config/schema.js';
+import type { Alert } from '../domain/alert.js';
 import type { Action } from '../domain/action.js';
 import type { Clock } from '../domain/clock.js';
 import { isCarryError } from '../domain/errors.js';
@@ -33,10 +35,19 @@ import { closePosition, openPosition, resumeUnwind, type EventSink, type Executi
 import { freeCapital, initialFunding, notionalFromCapital, type OpenExposure } from './paper-wallet.js';
 import { gateClose, gateOpen, type TradingState } from './risk-gate.js';
 import type { SettledFunding } from '../venues/port.js';
+import { basisHistory } from '../monitor/basis.js';
+import { cronPeriodMs } from '../monitor/health.js';
+import { SeriesHistory, type SeriesPoint } from '../monitor/rolling-window.js';
+import { monitorThresholds, type MonitorThresholds } from '../monitor/thresholds.js';
+import { parseCron, type CronSchedule } from '../scheduler/cron-next.js';
+import type { JobStats } from '../scheduler/job.js';
+import { JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
 export const CHECKPOINT_KEY = 'engine';
 const HOUR_MS = 3_600_000;
+/** Alert checks run at most once per this period (see alertsDue). */
+const ALERT_CHECK_MS = 60_000;
 /** How long a settlement whose rate is unconfirmed waits for the venue's history. */
 const MAX_FUNDING_DEFER_MS = 24 * HOUR_MS;
 /** How many of each scan's opportunities go to the ledger for audit. */
@@ -55,6 +66,8 @@ export interface EngineCheckpoint {
   readonly skipKeys?: Readonly<Record<string, string>>;
   /** Last marks of every non-final position, for reports run without market data. */
   readonly marks: Readonly<Record<string, PositionMarkSnapshot>>;
+  /** The monitor's basis history (held positions' series), for z-scores across a restart. */
+  readonly basis?: readonly (SeriesPoint & { readonly key: string })[];
 }
 
 export interface PositionMarkSnapshot {
@@ -78,6 +91,17 @@ export interface EngineOptions {
   readonly config: Config;
   readonly log: Logger;
   readonly tradingState?: TradingState;
+  /** The monitor's alerts; absent = the monitor job only accrues funding (no checks). */
+  readonly alerts?: EngineAlerts;
+}
+
+export interface EngineAlerts {
+  /** Decides, persists and delivers (dedup, cooldown, resolution, outbox). */
+  readonly manager: Pick<AlertManager, 'record' | 'deliver'>;
+  /** Alerts firing at the previous evaluation (the alert store's open episodes). */
+  readonly firing: () => readonly Alert[];
+  /** The scheduler's job stats, for missed-tick alerts; absent = not checked. */
+  readonly jobStats?: () => readonly JobStats[];
 }
 
 export interface TickSummary {
@@ -165,10 +189,19 @@ export class CarryEngine {
   private positionSeq = 0;
   /** Ledger reads cached between commits: the ledger only changes when a tick commits. */
   private cache: { open?: readonly PositionRow[]; fills: Map<string, readonly OrderFilled[]> } = { fills: new Map() };
+  private readonly thresholds: MonitorThresholds;
+  private basis: SeriesHistory;
+  private jobWatch: JobWatch | null = null;
   tradingState: TradingState;
 
   constructor(opts: EngineOptions) {
     this.o = opts;
+    const t = monitorThresholds(opts.config, 'paper');
+    // Market data only refreshes at scans: data is stale when older than the configured age or
+    // two scan periods, whichever is longer, or every gap between scans would raise an alert.
+    const scanPeriodS = cronPeriodMs(parseCron(opts.config.jobs.scan, 'jobs.scan'), Date.UTC(2026, 0, 1)) / 1000;
+    this.thresholds = { ...t, health: { ...t.health, staleAfterSeconds: Math.max(t.health.staleAfterSeconds, 2 * scanPeriodS) } };
+    this.basis = basisHistory(this.thresholds.basis);
     this.history = new FundingHistory(fundingHistoryCapacity(opts.params));
     this.tradingState = opts.tradingState ?? 'active';
   }
@@ -190,6 +223,7 @@ export class CarryEngine {
       this.lastRun = { ...v.lastRun };
       this.lastEquityHour = v.lastEquityHour;
       this.skipKeys = new Map(Object.entries(v.skipKeys ?? {}));
+      this.basis = SeriesHistory.from(this.basis.windowMs, this.basis.maxPoints, v.basis ?? []);
     }
     this.positionSeq = this.o.ledger.positions().length;
     this.markets = new Map(await this.o.scanner.loadMarkets());
@@ -213,6 +247,7 @@ export class CarryEngine {
       lastEquityHour: this.lastEquityHour,
       skipKeys: Object.fromEntries(this.skipKeys),
       marks: this.markSnapshot(),
+      ...(this.o.alerts ? { basis: this.basis.points() } : {}),
     };
   }
 
@@ -386,6 +421,7 @@ export class CarryEngine {
     this.last = scan;
     for (const [v, m] of scan.markets) this.markets.set(v, m);
     this.observe(scan.funding, scan.books);
+    if (this.o.alerts) recordScanBasis(this.basis, held, this.markets, scan);
     buffer.sink([
       {
         type: 'scan.recorded',
@@ -414,11 +450,82 @@ export class CarryEngine {
     const buffer = new TickBuffer();
     const before = this.accrualMarker();
     await this.accrueFunding(buffer);
+    // Alert decisions go to the alert tables (their own transaction) before the tick commits: a
+    // tick killed in between is re-run at the same instant and finds the same alerts already
+    // decided (no repeat); sending waits until after the commit.
+    if (this.alertsDue(at)) this.recordAlerts(at);
     const equity = this.equityDue();
     // A tick that changed nothing writes nothing: on a restart the scheduler runs a missed
     // monitor tick at once, which then finds the same nothing to do.
-    if (buffer.events.length === 0 && !equity && this.accrualMarker() === before) return { job, at, events: 0 };
-    return this.commit(job, buffer.events, at, equity);
+    const summary = buffer.events.length === 0 && !equity && this.accrualMarker() === before ? { job, at, events: 0 } : this.commit(job, buffer.events, at, equity);
+    await this.deliverAlerts();
+    return summary;
+  }
+
+  /**
+   * Alert checks run on the first monitor tick of each minute (every tick when the monitor runs
+   * once a minute or less often): market data only changes at scans, so checking every 15 s
+   * would cost four times the work for the same answers. A pure function of the tick time, so a
+   * restarted run checks at exactly the same instants.
+   */
+  private alertsDue(at: number): boolean {
+    const period = this.jobPeriodMs('monitor', at) ?? ALERT_CHECK_MS;
+    return period >= ALERT_CHECK_MS || at % ALERT_CHECK_MS < period;
+  }
+
+  /** The monitor's checks over the open positions and the last scan, decided by the alert manager. */
+  private recordAlerts(now: number): void {
+    const alerts = this.o.alerts;
+    if (!alerts) return;
+    try {
+      const stats = alerts.jobStats?.() ?? [];
+      this.jobWatch ??= new JobWatch((name, t) => this.jobPeriodMs(name, t), now);
+      const result = runMonitorChecks(
+        {
+          now,
+          positions: this.openPositions(),
+          markets: this.markets,
+          scan: this.last,
+          walletBalance: (venue, currency) => this.o.ledger.walletBalances(venue).find((b) => b.currency === currency)?.amount ?? 0,
+          receivedAt: (p) => this.accrual.get(p.positionId)?.obs.reduce<number | null>((m, o) => (m === null || o.receivedAt > m ? o.receivedAt : m), null) ?? null,
+          previousFiring: alerts.firing(),
+          jobs: this.jobWatch.health(stats, now),
+          perpLeverage: this.o.config.paper.perpLeverage,
+        },
+        this.thresholds,
+        this.basis,
+        (subject, e) => this.log.warn({ subject, err: errorMessage(e) }, 'monitor: input skipped'),
+      );
+      const plan = alerts.manager.record({ now, firing: result.firing, checked: result.checked, gone: result.gone });
+      if (plan.messages.length > 0) this.log.info({ messages: plan.messages.map((m) => `${m.notice} ${m.alert.kind} ${m.alert.subject}`) }, 'alerts decided');
+    } catch (e) {
+      // The monitor must not stop funding accrual or trading; the failure is loud instead.
+      this.log.error({ err: errorMessage(e) }, 'monitor checks failed this tick');
+    }
+  }
+
+  /** Sends the alert outbox (this tick's messages and any left pending). Never throws. */
+  async deliverAlerts(): Promise<void> {
+    if (!this.o.alerts) return;
+    try {
+      const r = await this.o.alerts.manager.deliver();
+      if (r.failed > 0) this.log.warn({ failed: r.attempts.filter((a) => !a.ok).map((a) => `${a.sink}: ${a.error}`) }, 'alert delivery failed; retried later');
+    } catch (e) {
+      this.log.error({ err: errorMessage(e) }, 'alert delivery failed');
+    }
+  }
+
+  /** Nominal period of a scheduled job (cron jobs), null for the pre-settlement check. */
+  private readonly schedules = new Map<string, CronSchedule | null>();
+
+  private jobPeriodMs(name: string, at: number): number | null {
+    let schedule = this.schedules.get(name);
+    if (schedule === undefined) {
+      const cron = name === 'scan' ? this.o.config.jobs.scan : name === 'monitor' ? this.o.config.jobs.monitor : name === 'daily' ? this.o.config.jobs.dailySummary : null;
+      schedule = cron === null ? null : parseCron(cron, `jobs.${name}`);
+      this.schedules.set(name, schedule);
+    }
+    return schedule === null ? null : cronPeriodMs(schedule, at);
   }
 
   private accrualMarker(): string {

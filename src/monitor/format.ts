@@ -12,10 +12,17 @@ export function stepDecimals(step: number): number {
   return 8;
 }
 
+// Intl formatters are costly to build and the monitor formats on every tick: one per precision.
+const upTo = new Map<number, Intl.NumberFormat>();
+const twoPlaces = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: true });
+
 /** `x` with at most `decimals` places, trailing zeros dropped, thousands grouped: 4,000 / 0.012. */
 export function formatNumber(x: number, decimals: number): string {
   if (!Number.isFinite(x)) return String(x);
-  const s = x.toLocaleString('en-US', { maximumFractionDigits: Math.max(0, Math.min(20, decimals)), useGrouping: true });
+  const d = Math.max(0, Math.min(20, decimals));
+  let f = upTo.get(d);
+  if (!f) upTo.set(d, (f = new Intl.NumberFormat('en-US', { maximumFractionDigits: d, useGrouping: true })));
+  const s = f.format(x);
   return s === '-0' ? '0' : s;
 }
 
@@ -27,7 +34,7 @@ export function formatOnStep(x: number, step: number): string {
 /** A price or money amount: 2 places from 1 up (5.00, 66,334.99), 4 significant digits below (a 0.0001 coin price). */
 export function formatPrice(x: number): string {
   if (!Number.isFinite(x)) return String(x);
-  if (Math.abs(x) >= 1) return x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: true });
+  if (Math.abs(x) >= 1) return twoPlaces.format(x);
   return x === 0 ? '0' : String(Number(x.toPrecision(4)));
 }
 

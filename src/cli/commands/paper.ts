@@ -89,6 +89,7 @@ export async function paperCommand(argv: readonly string[], io: CommandIO): Prom
           }
         },
   });
+  for (const problem of run.sinkProblems) io.err(`paper: alert ${problem}\n`);
   const onSignal = (sig: string) => {
     log.info({ signal: sig }, 'stopping: finishing the current tick');
     run.stop();
