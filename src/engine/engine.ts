@@ -59,7 +59,8 @@ export interface EngineCheckpoint {
   readonly clock: number;
   /** Last completed run of each job, so a restart resumes every schedule where it was. */
   readonly lastRun: Readonly<Record<string, number>>;
-  readonly history: readonly FundingObservation[];
+  /** Funding observations the strategy's history retains, as compact tuples (see encodeObservation). */
+  readonly history: readonly (FundingObservation | EncodedObservation)[];
   readonly accrual: Readonly<Record<string, AccrualState>>;
   readonly lastEquityHour: number | null;
   /** Last recorded skip reason (its stable part) per venue|symbol: repeats are not re-recorded. */
@@ -218,7 +219,7 @@ export class CarryEngine {
     const cp = this.o.ledger.checkpoint<EngineCheckpoint>(CHECKPOINT_KEY);
     if (cp) {
       const v = cp.value;
-      this.history = FundingHistory.fromObservations(fundingHistoryCapacity(this.o.params), v.history);
+      this.history = FundingHistory.fromObservations(fundingHistoryCapacity(this.o.params), v.history.map(decodeObservation));
       this.accrual = new Map(Object.entries(v.accrual));
       this.lastRun = { ...v.lastRun };
       this.lastEquityHour = v.lastEquityHour;
@@ -242,7 +243,7 @@ export class CarryEngine {
       v: 1,
       clock: this.o.clock.now(),
       lastRun: this.lastRun,
-      history: this.history.retained(),
+      history: this.history.retained().map(encodeObservation),
       accrual: Object.fromEntries(this.accrual),
       lastEquityHour: this.lastEquityHour,
       skipKeys: Object.fromEntries(this.skipKeys),
@@ -866,6 +867,22 @@ export class CarryEngine {
   lastScan(): ScanResult | null {
     return this.last;
   }
+}
+
+/**
+ * A funding observation as a tuple: the checkpoint is written every tick and these are most of
+ * it, so field names are not repeated hundreds of times.
+ */
+export type EncodedObservation = readonly [string, string, number, number, 0 | 1, FundingObservation['rateKind'], number | null, number];
+
+function encodeObservation(o: FundingObservation): EncodedObservation {
+  return [o.venue, o.symbol, o.rate, o.intervalHours, o.continuous ? 1 : 0, o.rateKind, o.nextFundingTime, o.receivedAt];
+}
+
+function decodeObservation(o: FundingObservation | EncodedObservation): FundingObservation {
+  if (!Array.isArray(o)) return o as FundingObservation;
+  const [venue, symbol, rate, intervalHours, continuous, rateKind, nextFundingTime, receivedAt] = o as EncodedObservation;
+  return { venue, symbol, rate, intervalHours, continuous: continuous === 1, rateKind, nextFundingTime, receivedAt };
 }
 
 /** P&L per position from the ledger, with marks from the caller. */
