@@ -5,6 +5,8 @@
  *
  *   npm run build && node dist/bench/rank.js
  */
+import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { orderBook } from '../src/domain/book.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
@@ -14,8 +16,9 @@ import { bookKey, rankOpportunities, type RankInput, type VenueBorrow } from '..
 const PERPS = 3_000;
 const LEVELS = 200;
 const VENUES = ['binance', 'bybit', 'okx'] as const;
-const WARMUP = 10;
-const RUNS = 50;
+// Enough runs for a stable median on a shared 2-core machine, where single runs vary by 2x.
+const WARMUP = 30;
+const RUNS = 200;
 const NOW = 1_786_310_821_516;
 
 /** mulberry32: tiny, fast, good enough for reproducible fixtures. */
@@ -188,26 +191,45 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function benchRank(): Promise<Record<string, unknown>> {
   const input = buildRankInput();
+  const load1 = loadavg()[0] as number;
   let sink = 0;
   for (let i = 0; i < WARMUP; i++) sink += rankOpportunities(input).length;
-  const times: number[] = [];
+  // V8's collections, to tell runs that paid for one apart (entries arrive after the loop).
+  const gcs: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const runs: { start: number; ms: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const out = rankOpportunities(input);
-    times.push(performance.now() - t0);
+    runs.push({ start: t0, ms: performance.now() - t0 });
     sink += out.length;
   }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  observer.disconnect();
   if (sink !== (WARMUP + RUNS) * PERPS) throw new Error(`bench: expected ${PERPS} opportunities per run`);
-  times.sort((a, b) => a - b);
+  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const noGc = runs
+    .filter((r) => !gcs.some((g) => g.start < r.start + r.ms && g.end > r.start))
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     name: 'rank',
     perps: PERPS,
     levels: LEVELS,
+    warmup: WARMUP,
     runs: RUNS,
     median_ms: round(percentile(times, 0.5)),
+    p25_ms: round(percentile(times, 0.25)),
+    p75_ms: round(percentile(times, 0.75)),
     p95_ms: round(percentile(times, 0.95)),
     min_ms: round(times[0] as number),
+    gc_runs: RUNS - noGc.length,
+    median_no_gc_ms: noGc.length > 0 ? round(percentile(noGc, 0.5)) : null,
+    load1: Math.round(load1 * 100) / 100,
   };
 }
 

@@ -100,6 +100,7 @@ export function walkInto(
   let b = 0;
   let used = 0;
   let complete = targetQuote === 0;
+  let filledInLevel = false;
   let problem: string | null = null;
   let prev = buy ? 0 : Infinity;
   const lv = levels.levels;
@@ -120,16 +121,18 @@ export function walkInto(
     used++;
     const need = targetQuote - q;
     if (lq >= need) {
-      // Partial level: whatever the unit, `need` quote at price p is need / p base.
+      // Partial level: whatever the unit, `need` quote at price p is need / p base. The quote
+      // filled is then exactly the target (stored below): assigning targetQuote to q here would
+      // make V8 keep q as a tagged value and allocate a number on every level.
       b += need / p;
-      q = targetQuote;
+      filledInLevel = true;
       complete = true;
     } else {
       q += lq;
       b += inQuote ? lq / p : a * k;
     }
   }
-  st.quote = q;
+  st.quote = filledInLevel ? targetQuote : q;
   st.base = b;
   st.levelsUsed = used;
   st.complete = complete;

@@ -495,3 +495,76 @@ describe('shortlist: which books to fetch', () => {
     expect(shortlist(build([{ base: 'AAA', rate: 0.0008 }], { params: { depthCandidates: 0 } }))).toEqual([]);
   });
 });
+
+describe('tickers matched to funding rows', () => {
+  it('the last of two tickers for the same perp is the one used', () => {
+    const input = build([{ base: 'BTC', rate: 0.0008 }]);
+    const o = only({ ...input, tickers: [ticker('v', 'BTC/USDT:USDT', 2_000_000), ticker('v', 'BTC/USDT:USDT', 7_000_000)] });
+    expect(o.quoteVolume24h).toBe(7_000_000);
+  });
+
+  it('a row whose perp is not in the markets still gets its own ticker', () => {
+    const input = build([{ base: 'BTC', rate: 0.0008 }], { params: { minQuoteVolume24h: 0 } });
+    const f = input.funding[0] as FundingSnapshot;
+    const out = rankOpportunities({
+      ...input,
+      funding: [{ ...f, symbol: 'XYZ/USDT:USDT' }, { ...f, venue: 'okx' }],
+      tickers: [ticker('v', 'XYZ/USDT:USDT', 3_000_000), ticker('okx', 'BTC/USDT:USDT', 4_000_000), ticker('v', 'BTC/USDT:USDT', 1)],
+    });
+    // Both filtered with no net APR and the same |gross APR|: venue order, okx before v.
+    expect(out.map((o) => [o.venue, o.perpSymbol, o.quoteVolume24h, o.reasons])).toEqual([
+      ['okx', 'BTC/USDT:USDT', 4_000_000, [RANK_REASONS.noMarkets]],
+      ['v', 'XYZ/USDT:USDT', 3_000_000, [RANK_REASONS.perpUnknown]],
+    ]);
+  });
+});
+
+describe('ordering of many rows across venues', () => {
+  // 30 perps on three venues: carry and reverse (no borrow there: needs_borrow), some without
+  // books (no net APR), net APRs on both sides of 0.
+  const VENUES = ['a', 'b', 'c'];
+  const coins: Coin[] = [];
+  for (let i = 0; i < 30; i++) {
+    coins.push({ venue: VENUES[i % 3], base: `C${i}`, rate: (((i * 7) % 30) - 8) * 0.0001, books: i % 11 !== 5 });
+  }
+  const input = build(coins, { params: { minQuoteVolume24h: 0 } });
+  const ranked = rankOpportunities(input);
+
+  /** The documented order, written out independently of the ranker. */
+  function before(x: Opportunity, y: Opportunity): boolean {
+    const s = { ok: 0, needs_borrow: 1, filtered: 2 };
+    if (s[x.status] !== s[y.status]) return s[x.status] < s[y.status];
+    if (x.netApr !== y.netApr) {
+      if (x.netApr === null || y.netApr === null) return y.netApr === null;
+      return x.netApr > y.netApr;
+    }
+    if (Math.abs(x.grossApr) !== Math.abs(y.grossApr)) return Math.abs(x.grossApr) > Math.abs(y.grossApr);
+    return x.venue !== y.venue ? x.venue < y.venue : x.perpSymbol < y.perpSymbol;
+  }
+
+  it('every row comes before the next by status, net APR (unknown last), |gross APR|, venue, symbol', () => {
+    expect(ranked).toHaveLength(30);
+    expect(new Set(ranked.map((o) => o.status))).toEqual(new Set(['ok', 'needs_borrow', 'filtered']));
+    expect(ranked.some((o) => o.netApr === null)).toBe(true);
+    for (let i = 1; i < ranked.length; i++) expect(before(ranked[i - 1] as Opportunity, ranked[i] as Opportunity)).toBe(true);
+  });
+
+  it('does not depend on the order of the funding rows', () => {
+    const byVenue = [...input.funding].sort((x, y) => (x.venue < y.venue ? -1 : x.venue > y.venue ? 1 : 0));
+    expect(rankOpportunities({ ...input, funding: byVenue })).toEqual(ranked);
+    expect(rankOpportunities({ ...input, funding: [...input.funding].reverse() })).toEqual(ranked);
+  });
+
+  it('rows that tie on everything keep their input order', () => {
+    const one = build([{ base: 'BTC', rate: 0.0008 }]);
+    const f = one.funding[0] as FundingSnapshot;
+    const a = { ...f, receivedAt: NOW - 2_000 };
+    const b = { ...f, receivedAt: NOW - 3_000 };
+    expect(rankOpportunities({ ...one, funding: [a, b] }).map((o) => o.dataAgeMs)).toEqual([2_000, 3_000]);
+    expect(rankOpportunities({ ...one, funding: [b, a] }).map((o) => o.dataAgeMs)).toEqual([3_000, 2_000]);
+    // Enough copies that ties meet across the sort's merges, not only inside one small run.
+    const ages = [5, 9, 1, 7, 3, 11, 2, 8, 6, 10, 4, 12, 0, 13, 14, 15, 16, 17].map((k) => 2_000 + k);
+    const copies = ages.map((age) => ({ ...f, receivedAt: NOW - age }));
+    expect(rankOpportunities({ ...one, funding: copies }).map((o) => o.dataAgeMs)).toEqual(ages);
+  });
+});
