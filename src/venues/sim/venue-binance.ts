@@ -335,11 +335,7 @@ export class BinanceSim extends SimVenueBase implements SimVenueApi {
   private ticker(inst: SimInstrument, ctx: CallContext, closeTime: number): Obj {
     const spec = inst.spec;
     const spot = spec.kind === 'spot';
-    const q = this.world.instrumentState(inst, ctx.step);
-    const last = onTick(spec, q.mid);
-    const open = onTick(spec, q.open24h);
-    const high = onTick(spec, q.high24h);
-    const low = onTick(spec, q.low24h);
+    const { q, last, open, high, low } = this.dayBar(inst, ctx.step);
     const change = decSub(last, open);
     const pct = decOf((decValue(change) / decValue(open)) * 100, 3);
     const volume = decOfSig(q.baseVolume24h, spec.amountStep.exp);

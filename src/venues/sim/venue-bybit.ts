@@ -287,11 +287,7 @@ export class BybitSim extends SimVenueBase implements SimVenueApi {
 
   private tickerRow(inst: SimInstrument, step: number): TickerRow {
     const spec = inst.spec;
-    const q = this.world.instrumentState(inst, step);
-    const last = onTick(spec, q.mid);
-    const open = onTick(spec, q.open24h);
-    const high = onTick(spec, q.high24h);
-    const low = onTick(spec, q.low24h);
+    const { q, last, open, high, low } = this.dayBar(inst, step);
     const top = topOfBook(inst, step, q.mid, q.quoteVolume24h);
     const bid = onTick(spec, top.bid[0]);
     const ask = onTick(spec, top.ask[0]);

@@ -98,6 +98,13 @@ export abstract class SimVenueBase {
     this.key = streamKey(world.seed, `venue:${venueId}`);
   }
 
+  /** The instrument's state at a world step and its last/open/high/low on the price tick (24h bar). */
+  protected dayBar(inst: SimInstrument, step: number) {
+    const spec = inst.spec;
+    const q = this.world.instrumentState(inst, step);
+    return { q, last: onTick(spec, q.mid), open: onTick(spec, q.open24h), high: onTick(spec, q.high24h), low: onTick(spec, q.low24h) };
+  }
+
   protected list(kind: 'spot' | 'perp'): SimInstrument[] {
     let l = this.lists.get(kind);
     if (!l) {

@@ -268,11 +268,7 @@ export class OkxSim extends SimVenueBase implements SimVenueApi {
   private ticker(inst: SimInstrument, ctx: CallContext, ts: number): Obj {
     const spec = inst.spec;
     const swap = spec.kind === 'perp';
-    const q = this.world.instrumentState(inst, ctx.step);
-    const last = onTick(spec, q.mid);
-    const open = onTick(spec, q.open24h);
-    const high = onTick(spec, q.high24h);
-    const low = onTick(spec, q.low24h);
+    const { q, last, open, high, low } = this.dayBar(inst, ctx.step);
     const top = topOfBook(inst, ctx.step, q.mid, q.quoteVolume24h);
     const bid = onTick(spec, top.bid[0]);
     const ask = onTick(spec, top.ask[0]);
