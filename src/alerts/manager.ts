@@ -55,6 +55,25 @@ export interface AlertSettings {
   readonly giveUpAfterMs: number;
 }
 
+/** The manager's settings from the config's `alerts` section (minutes, seconds, hours → ms). */
+export function alertSettingsFromConfig(c: {
+  readonly cooldownMinutes: number;
+  readonly cooldownMinutesByKind: Partial<Record<AlertKind, number>>;
+  readonly retryBaseSeconds: number;
+  readonly retryMaxSeconds: number;
+  readonly giveUpAfterHours: number;
+}): AlertSettings {
+  const byKind: Partial<Record<AlertKind, number>> = {};
+  for (const [k, v] of Object.entries(c.cooldownMinutesByKind) as [AlertKind, number][]) byKind[k] = v * 60_000;
+  return {
+    cooldownMs: c.cooldownMinutes * 60_000,
+    cooldownByKind: byKind,
+    retryBaseMs: c.retryBaseSeconds * 1_000,
+    retryMaxMs: c.retryMaxSeconds * 1_000,
+    giveUpAfterMs: c.giveUpAfterHours * 3_600_000,
+  };
+}
+
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   cooldownMs: 30 * 60_000,
   retryBaseMs: 30_000,

@@ -4,7 +4,7 @@
  * Used by `carry paper`, the tests and the benchmark alike.
  */
 import { createDispatcher } from '../alerts/dispatcher.js';
-import { AlertManager } from '../alerts/manager.js';
+import { alertSettingsFromConfig, AlertManager } from '../alerts/manager.js';
 import { createSinks } from '../alerts/sinks/from-config.js';
 import { AlertStore } from '../alerts/store.js';
 import type { Config } from '../config/schema.js';
@@ -110,7 +110,13 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
   // The leg executor has no rebalance protocol yet: say so rather than let the user assume it.
   if (monitorThresholds(config, 'paper').autoRebalance) log.warn('monitor.autoRebalance is on, but the paper engine does not place drift corrections yet: delta_drift alerts are alert-only');
   const dispatcher = createDispatcher(sinks, { log: alertLog });
-  const manager = new AlertManager({ store: alertStore, sender: (alert, names, ctx) => dispatcher.send(alert, names, ctx), sinks: sinks.map((s) => s.name), clock: source.clock });
+  const manager = new AlertManager({
+    store: alertStore,
+    sender: (alert, names, ctx) => dispatcher.send(alert, names, ctx),
+    sinks: sinks.map((s) => s.name),
+    clock: source.clock,
+    settings: alertSettingsFromConfig(config.alerts),
+  });
   let jobStats: () => readonly JobStats[] = () => [];
 
   const params = rankParamsFromConfig(config.scan, config.strategy);

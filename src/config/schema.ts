@@ -296,9 +296,19 @@ export const alertSinksSchema = z
     'Alert sinks keyed by a name you choose (shown in logs and by `carry alerts test`); type is one of log, webhook, telegram, discord, slack. A user file adds sinks to the defaults; turn one off with "enabled": false.',
   );
 
+const alertKinds = ['delta_drift', 'margin', 'funding_flip', 'funding_below_exit', 'interval_change', 'basis', 'stale_data', 'venue_down', 'missed_ticks', 'test'] as const;
+
 export const alertsSchema = z
   .object({
     sinks: alertSinksSchema.default(alertSinksSchema.parse({ log: { type: 'log' } })),
+    cooldownMinutes: positive().default(30).describe('Minimum minutes between two messages about the same alert (kind + subject), unless its severity rises.'),
+    cooldownMinutesByKind: z
+      .partialRecord(z.enum(alertKinds), positive())
+      .default({})
+      .describe('Per-kind cooldown in minutes, e.g. {"delta_drift": 10}; wins over cooldownMinutes.'),
+    retryBaseSeconds: positive().default(30).describe('A failed delivery is tried again after this, doubling per attempt.'),
+    retryMaxSeconds: positive().default(900).describe('Longest wait between two delivery attempts of one message.'),
+    giveUpAfterHours: positive().default(24).describe('A message still undelivered after this many hours is marked failed.'),
   })
   .strict();
 
