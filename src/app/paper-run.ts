@@ -8,7 +8,6 @@ import { alertSettingsFromConfig, AlertManager } from '../alerts/manager.js';
 import { createSinks } from '../alerts/sinks/from-config.js';
 import { AlertStore } from '../alerts/store.js';
 import type { Config } from '../config/schema.js';
-import { monitorThresholds } from '../monitor/thresholds.js';
 import { CarryError } from '../domain/errors.js';
 import type { EquitySnapshot } from '../domain/events.js';
 import type { PnlTotals } from '../pricing/pnl.js';
@@ -107,8 +106,6 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
   const alertLog = moduleLogger('alerts');
   const { sinks, problems: sinkProblems } = createSinks(config.alerts.sinks, { env: process.env, log: alertLog });
   for (const problem of sinkProblems) log.warn({ problem }, 'alert sink cannot send');
-  // The leg executor has no rebalance protocol yet: say so rather than let the user assume it.
-  if (monitorThresholds(config, 'paper').autoRebalance) log.warn('monitor.autoRebalance is on, but the paper engine does not place drift corrections yet: delta_drift alerts are alert-only');
   const dispatcher = createDispatcher(sinks, { log: alertLog });
   const manager = new AlertManager({
     store: alertStore,

@@ -31,17 +31,20 @@ import { FundingHistory, observationFromSnapshot, type FundingObservation } from
 import { fundingHistoryCapacity, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
 import { bookKey } from '../../strategies/spot-perp-carry/rank.js';
 import { dueFunding, heldFromFills, type FundingObservation as AccrualObservation, type MarkObservation } from './funding-accrual.js';
-import { closePosition, openPosition, resumeUnwind, type EventSink, type ExecutionOutcome } from './leg-executor.js';
+import { closePosition, openPosition, rebalancePosition, resumeUnwind, type EventSink, type ExecutionOutcome } from './leg-executor.js';
 import { freeCapital, initialFunding, notionalFromCapital, type OpenExposure } from './paper-wallet.js';
 import { gateClose, gateOpen, type TradingState } from './risk-gate.js';
 import type { SettledFunding } from '../venues/port.js';
 import { basisHistory } from '../monitor/basis.js';
+import { assessDrift } from '../monitor/drift.js';
+import type { OrderAction } from '../monitor/corrective-order.js';
+import { formatPct } from '../monitor/format.js';
 import { cronPeriodMs } from '../monitor/health.js';
 import { SeriesHistory, type SeriesPoint } from '../monitor/rolling-window.js';
 import { monitorThresholds, type MonitorThresholds } from '../monitor/thresholds.js';
 import { parseCron, type CronSchedule } from '../scheduler/cron-next.js';
 import type { JobStats } from '../scheduler/job.js';
-import { JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
+import { driftInputs, JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
 export const CHECKPOINT_KEY = 'engine';
@@ -440,7 +443,9 @@ export class CarryEngine {
       },
     ]);
     this.flagUnreachable(scan, held, buffer);
-    await this.resumeInterrupted(held, scan, buffer);
+    const rebalanced = new Set<string>();
+    await this.resumeInterrupted(held, scan, buffer, rebalanced);
+    await this.autoRebalance(scan, buffer, rebalanced);
     await this.decideAndExecute(scan, buffer);
     return this.commit(job, buffer.events, at, this.equityDue());
   }
@@ -610,16 +615,107 @@ export class CarryEngine {
   }
 
   /** Positions a previous tick left mid-protocol (closing, unwinding, interrupted open): retry. */
-  private async resumeInterrupted(held: readonly PositionRow[], scan: ScanResult, buffer: TickBuffer): Promise<void> {
+  private async resumeInterrupted(held: readonly PositionRow[], scan: ScanResult, buffer: TickBuffer, rebalanced: Set<string>): Promise<void> {
     for (const p of held) {
-      if (p.state === 'open' || p.state === 'rebalancing') continue;
+      if (p.state === 'open') continue;
       if (scan.venues.find((v) => v.venue === p.venue)?.status !== 'ok') continue;
+      if (p.state === 'rebalancing') {
+        // An interrupted correction: re-assessed on this tick's data, placed again if still due
+        // (a new attempt: the ledger keeps the unanswered order), else straight back to open.
+        const a = this.assessRebalance(p, scan);
+        rebalanced.add(p.positionId);
+        await this.rebalance(p, this.thresholds.autoRebalance && a !== null ? a.action : null, scan, buffer, a !== null ? `resume rebalancing: ${a.why}` : 'resume rebalancing');
+        continue;
+      }
       const req = this.flattenRequest(p, scan, `resume ${p.state}`);
       if (!req) continue;
       const deps = { execution: this.o.execution, clock: this.o.clock, sink: buffer.sink };
       const out = p.state === 'closing' ? await closePosition(deps, req) : await resumeUnwind(deps, req);
       this.logOutcome('resume', out);
     }
+  }
+
+  /**
+   * monitor.autoRebalance: each open position whose drift is beyond the threshold gets the drift
+   * check's corrective order (the same inputs and math as the delta_drift alert), before decide()
+   * so the strategy sees the corrected holdings. Once per position per tick.
+   */
+  private async autoRebalance(scan: ScanResult, buffer: TickBuffer, rebalanced: Set<string>): Promise<void> {
+    if (!this.thresholds.autoRebalance) return;
+    const ok = new Set(scan.venues.filter((v) => v.status === 'ok').map((v) => v.venue));
+    for (const p of this.openPositions()) {
+      if (p.state !== 'open' || rebalanced.has(p.positionId) || !ok.has(p.venue)) continue;
+      if (p.spotQty === 0 && p.perpContracts === 0) continue;
+      const a = this.assessRebalance(p, scan);
+      if (a === null) continue;
+      rebalanced.add(p.positionId);
+      await this.rebalance(p, a.action, scan, buffer, `rebalance: ${a.why}`);
+    }
+  }
+
+  /** The drift check's corrective order for `p` on this scan, or null when none is due or possible. */
+  private assessRebalance(p: PositionRow, scan: ScanResult): { readonly action: OrderAction; readonly why: string } | null {
+    const walletBalance = (venue: VenueId, currency: string) => this.o.ledger.walletBalances(venue).find((b) => b.currency === currency)?.amount ?? 0;
+    const input = driftInputs([p], this.markets, scan, walletBalance)[0];
+    if (input === undefined) return null;
+    try {
+      const a = assessDrift(input, this.thresholds.drift);
+      if (!a.beyond || a.correction === null) return null;
+      const drift = Number.isFinite(a.drift) ? formatPct(a.drift) : 'unhedged';
+      return { action: a.correction.action, why: `drift ${drift} beyond ${formatPct(this.thresholds.drift.threshold)}: ${a.correction.action.text} (leaves ${formatPct(a.correction.driftAfter)})` };
+    } catch (e) {
+      this.log.warn({ position: p.positionId, err: errorMessage(e) }, 'auto-rebalance: drift not assessable this tick');
+      return null;
+    }
+  }
+
+  /** One rebalance run (order null: back to open), through the risk gate, with the tick's view of the position updated. */
+  private async rebalance(p: PositionRow, action: OrderAction | null, scan: ScanResult, buffer: TickBuffer, reason: string): Promise<void> {
+    const now = this.o.clock.now();
+    const markets = this.positionMarkets(p.venue, p.spotSymbol, p.perpSymbol);
+    if (!markets) {
+      this.log.warn({ position: p.positionId }, 'cannot rebalance this tick: markets missing');
+      return;
+    }
+    let limitPrice = 0;
+    if (action !== null) {
+      // gateClose semantics: a correction reduces risk, so it is allowed unless trading is halted.
+      const gate = gateClose(this.tradingState);
+      if (!gate.allow) {
+        buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: action.symbol, action: 'deny', reason: `${reason}; ${gate.reason}` }]);
+        return;
+      }
+      const book = scan.books.get(bookKey(p.venue, action.symbol));
+      const limit = book ? limitPriceFor(markets[action.leg], book, action.side, this.o.params.maxSlippageBps) : { problem: `${action.symbol}: no book` };
+      if ('problem' in limit) {
+        this.log.warn({ position: p.positionId, problem: limit.problem }, 'cannot rebalance this tick: no usable book');
+        return;
+      }
+      limitPrice = limit.limit;
+      // The decision table has no 'rebalance' action: a correction that takes off part of a leg is
+      // recorded as 'close', one that adds to a leg as 'open'; the reason says 'rebalance: …'.
+      const held = action.leg === 'spot' ? p.spotQty : p.perpContracts;
+      const reduces = held !== 0 && (held > 0) === (action.side === 'sell');
+      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: action.symbol, action: reduces ? 'close' : 'open', reason }]);
+    }
+    const attempt = 1 + new Set(this.o.ledger.orders(p.positionId).filter((o) => o.purpose === 'rebalance').map((o) => o.clientOrderId.split(':').pop())).size;
+    const deps = { execution: this.o.execution, clock: this.o.clock, sink: buffer.sink };
+    const out = await rebalancePosition(deps, {
+      spec: specOf(p),
+      markets,
+      state: p.state,
+      holdings: { spotQty: p.spotQty, perpContracts: p.perpContracts },
+      attempt,
+      order: action,
+      limitPrice,
+      flag: p.flag,
+      reason,
+    });
+    this.logOutcome('rebalance', out);
+    // decide() and any close this tick must see the corrected legs, not the tick-start ledger.
+    this.cache.open = this.openPositions().map((x) =>
+      x.positionId === out.positionId ? { ...x, state: out.state, spotQty: out.holdings.spotQty, perpContracts: out.holdings.perpContracts } : x,
+    );
   }
 
   private flattenRequest(p: PositionRow, scan: ScanResult, reason: string) {

@@ -28,6 +28,8 @@
  *   and the next tick runs CLOSE again with attempt + 1.
  * UNWIND retry (unwinding, or pending_open after an interrupted open): the same as CLOSE with
  *   purpose 'unwind', ending in failed.
+ * REBALANCE (open → rebalancing → open): one IOC for the drift check's corrective order,
+ *   reduce-only when it takes part of a leg off; see rebalancePosition.
  *
  * Holdings are taken off in whole lots only: a fraction of a lot (dust) is never rounded away or
  * over-sold; it keeps the position from counting as flat, and the flag says what is left.
@@ -45,6 +47,7 @@
  * The ledger's orderId for an order is its clientOrderId: it is known before the order is sent,
  * so order.submitted can be written first.
  */
+import type { CorrectiveAction } from '../domain/alert.js';
 import type { Clock } from '../domain/clock.js';
 import { CarryError, isCarryError } from '../domain/errors.js';
 import type { LedgerEvent, OrderFilled } from '../domain/events.js';
@@ -118,6 +121,7 @@ export const FLAGS = {
   unwindIncomplete: 'unwind_incomplete',
   closeIncomplete: 'close_incomplete',
   residualDelta: 'residual_delta',
+  rebalanceUnfilled: 'rebalance_unfilled',
 } as const;
 
 export function clientOrderId(positionId: string, purpose: OrderPurpose, leg: LegKind, attempt: number): string {
@@ -210,10 +214,10 @@ class Run {
    * One IOC: order.submitted first, then its fills and order.done in one write. Returns null when
    * the venue stopped answering (flagged; the run must stop).
    */
-  async place(leg: LegKind, side: OrderSide, purpose: OrderPurpose, amount: number, limitPrice: number): Promise<OrderResult | null> {
+  async place(leg: LegKind, side: OrderSide, purpose: OrderPurpose, amount: number, limitPrice: number, reduceOnlyOverride?: boolean): Promise<OrderResult | null> {
     const market = this.market(leg);
     const id = clientOrderId(this.spec.positionId, purpose, leg, this.attempt);
-    const reduceOnly = purpose === 'unwind' || purpose === 'close';
+    const reduceOnly = reduceOnlyOverride ?? (purpose === 'unwind' || purpose === 'close');
     const base = { positionId: this.spec.positionId, venue: this.spec.venue };
     this.emit({
       type: 'order.submitted',
@@ -503,4 +507,71 @@ async function flatten(deps: LegExecutorDeps, req: FlattenRequest, purpose: 'clo
   return purpose === 'close'
     ? settleTakeOff(run, 'closed', FLAGS.closeIncomplete, 'closed')
     : settleTakeOff(run, 'failed', FLAGS.unwindIncomplete, 'unwound');
+}
+
+export interface RebalanceRequest {
+  readonly spec: PositionSpec;
+  readonly markets: PositionMarkets;
+  /** 'open', or 'rebalancing' when a previous run was interrupted (the resume path). */
+  readonly state: PositionState;
+  readonly holdings: PositionHoldings;
+  /** 1 + the number of earlier rebalance runs of the position (client ids never repeat). */
+  readonly attempt: number;
+  /**
+   * The drift check's corrective order (assessDrift, on the lot); null = nothing to correct any
+   * more (a resumed run whose drift is back within the threshold): straight back to open.
+   */
+  readonly order: Extract<CorrectiveAction, { kind: 'order' }> | null;
+  /** IOC limit of the order, on the tick (sizing.ts limitPriceFor on the current book). */
+  readonly limitPrice: number;
+  /** The position's flag now: a drift flag (residual_delta, rebalance_unfilled) is cleared by a full fill. */
+  readonly flag: string | null;
+  readonly reason: string;
+}
+
+/**
+ * REBALANCE (open | rebalancing → rebalancing → open): one IOC for the drift check's corrective
+ * order, reduce-only when it takes off part of what the leg holds (never when it grows or flips
+ * the leg). Filled → open (a drift flag cleared); filled in part → open, flagged residual_delta;
+ * nothing filled → open, flagged rebalance_unfilled (the alert stands; the next tick retries).
+ * The venue not answering → stays rebalancing, flagged venue_unreachable; the engine's resume
+ * path runs it again with attempt + 1.
+ */
+export async function rebalancePosition(deps: LegExecutorDeps, req: RebalanceRequest): Promise<ExecutionOutcome> {
+  if (req.state !== 'open' && req.state !== 'rebalancing') {
+    throw new CarryError('CARRY_INTERNAL', 'stop', `position ${req.spec.positionId}: cannot rebalance a ${req.state} position`);
+  }
+  const run = new Run(deps, req.spec, req.markets, req.state, req.holdings, req.attempt);
+  const o = req.order;
+  if (run.state === 'open') run.move('rebalancing', req.reason);
+  if (o === null) {
+    run.move('open', `${req.reason}: nothing left to correct; ${run.describe()}`);
+    return run.outcome();
+  }
+  const market = run.market(o.leg);
+  if (o.venue !== req.spec.venue || o.symbol !== market.symbol) {
+    throw new CarryError('CARRY_INTERNAL', 'stop', `position ${req.spec.positionId}: corrective order on ${o.venue} ${o.symbol} is not its ${o.leg} leg ${market.symbol}`);
+  }
+  if (!(o.amount > 0 && isOnStep(o.amount, market.amountStep))) {
+    throw new RangeError(`${market.symbol}: corrective amount must be a positive whole number of lots (${market.amountStep}), got ${o.amount}`);
+  }
+  if (!(Number.isFinite(req.limitPrice) && req.limitPrice > 0)) throw new RangeError(`limitPrice must be a positive number, got ${req.limitPrice}`);
+  const held = run.held[o.leg];
+  // Reduce-only when it only takes off part of the leg: a venue then refuses to let it flip the leg.
+  const reduceOnly = held !== 0 && o.side === reducing(held) && o.amount <= wholeLots(held, market.amountStep);
+  const r = await run.place(o.leg, o.side, 'rebalance', o.amount, req.limitPrice, reduceOnly);
+  if (r === null) return run.outcome();
+  if (r.filledAmount <= 0) {
+    run.move('open', `rebalance unfilled: ${run.describe()}`);
+    run.raise(FLAGS.rebalanceUnfilled, `corrective order "${o.text}" filled nothing (${r.reason ?? r.status}); the drift stands, retried next tick`);
+  } else if (r.filledAmount < o.amount) {
+    run.move('open', `rebalanced in part: ${run.describe()}`);
+    run.raise(FLAGS.residualDelta, `corrective order "${o.text}" filled ${r.filledAmount} of ${o.amount} (${r.reason ?? r.status}): ${run.describe()}, residual delta until rebalanced`);
+  } else {
+    run.move('open', `rebalanced: ${o.text}; ${run.describe()}`);
+    if (req.flag === FLAGS.residualDelta || req.flag === FLAGS.rebalanceUnfilled) {
+      run.emit({ type: 'position.flagged', ts: deps.clock.now(), positionId: req.spec.positionId, flag: null, message: `rebalanced: ${run.describe()}` });
+    }
+  }
+  return run.outcome();
 }

@@ -96,6 +96,34 @@ export function recordScanBasis(history: SeriesHistory, positions: readonly Posi
   history.retainOnly(positions.flatMap((p) => [basisSeriesKey(p.venue, p.perpSymbol, 'basis'), basisSeriesKey(p.venue, p.perpSymbol, 'markIndex')]));
 }
 
+/**
+ * The drift check's inputs for `positions` (any state: the caller chooses which), from the scan's
+ * marks and books and, for inverse perps, the wallet coin (spot, realised and unrealised coin P&L,
+ * funding). A position without markets, mark or (inverse) entry price is left out: not checkable.
+ * Shared by the monitor's alert and the engine's auto-rebalance, so both act on the same numbers.
+ */
+export function driftInputs(
+  positions: readonly PositionRow[],
+  markets: ReadonlyMap<VenueId, readonly Market[]>,
+  scan: ScanResult | null,
+  walletBalance: (venue: VenueId, currency: string) => number,
+): DriftInput[] {
+  const drift: DriftInput[] = [];
+  for (const p of positions) {
+    const d = positionData(p, markets, scan);
+    if (d.markets === null || d.mark === null) continue;
+    let collateral: DriftInput['collateral'] = null;
+    if (p.settlement === 'inverse') {
+      if (p.perpEntryPrice === null) continue;
+      const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
+      const upnl = p.perpContracts === 0 ? 0 : unrealisedPnl(leg, p.perpEntryPrice, d.mark);
+      collateral = { coin: walletBalance(p.venue, p.settle) + upnl, includesSpot: true };
+    }
+    drift.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, collateral, nextFundingTime: d.funding?.nextFundingTime ?? null });
+  }
+  return drift;
+}
+
 /** Runs every check over `s` (module comment). `onInputError` hears of inputs a check could not read. */
 export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history: SeriesHistory, onInputError: (subject: string, error: unknown) => void): MonitorResult {
   const errored = new Set<string>();
@@ -115,19 +143,7 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   const data = s.positions.map((p) => positionData(p, s.markets, s.scan));
 
   // Drift: inverse perps count the wallet coin (spot, realised and unrealised coin P&L, funding).
-  const drift: DriftInput[] = [];
-  for (const d of data) {
-    const p = d.p;
-    if (p.state !== 'open' || d.markets === null || d.mark === null) continue;
-    let collateral: DriftInput['collateral'] = null;
-    if (p.settlement === 'inverse') {
-      if (p.perpEntryPrice === null) continue;
-      const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
-      const upnl = p.perpContracts === 0 ? 0 : unrealisedPnl(leg, p.perpEntryPrice, d.mark);
-      collateral = { coin: s.walletBalance(p.venue, p.settle) + upnl, includesSpot: true };
-    }
-    drift.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, collateral, nextFundingTime: d.funding?.nextFundingTime ?? null });
-  }
+  const drift = driftInputs(s.positions.filter((p) => p.state === 'open'), s.markets, s.scan, s.walletBalance);
   errored.clear();
   firing.push(...checkDrift(drift, t.drift, ctx));
   mark(['delta_drift'], drift.map((i) => i.position.positionId));
