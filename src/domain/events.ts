@@ -149,7 +149,7 @@ export interface DecisionRecorded extends Base {
   readonly type: 'decision';
   readonly venue: VenueId;
   readonly symbol: string;
-  readonly action: 'open' | 'close' | 'skip' | 'deny';
+  readonly action: 'open' | 'close' | 'rebalance' | 'skip' | 'deny';
   readonly reason: string;
 }
 

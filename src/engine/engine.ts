@@ -692,11 +692,7 @@ export class CarryEngine {
         return;
       }
       limitPrice = limit.limit;
-      // The decision table has no 'rebalance' action: a correction that takes off part of a leg is
-      // recorded as 'close', one that adds to a leg as 'open'; the reason says 'rebalance: …'.
-      const held = action.leg === 'spot' ? p.spotQty : p.perpContracts;
-      const reduces = held !== 0 && (held > 0) === (action.side === 'sell');
-      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: action.symbol, action: reduces ? 'close' : 'open', reason }]);
+      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: action.symbol, action: 'rebalance', reason }]);
     }
     const attempt = 1 + new Set(this.o.ledger.orders(p.positionId).filter((o) => o.purpose === 'rebalance').map((o) => o.clientOrderId.split(':').pop())).size;
     const deps = { execution: this.o.execution, clock: this.o.clock, sink: buffer.sink };

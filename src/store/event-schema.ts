@@ -177,7 +177,7 @@ const decision = z.object({
   ts: ms,
   venue: text,
   symbol: text,
-  action: z.enum(['open', 'close', 'skip', 'deny']),
+  action: z.enum(['open', 'close', 'rebalance', 'skip', 'deny']),
   reason: z.string(),
 });
 

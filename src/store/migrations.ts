@@ -196,7 +196,7 @@ CREATE TABLE decisions (
   ts INTEGER NOT NULL,
   venue TEXT NOT NULL,
   symbol TEXT NOT NULL,
-  action TEXT NOT NULL CHECK (action IN ('open','close','skip','deny')),
+  action TEXT NOT NULL CHECK (action IN ('open','close','rebalance','skip','deny')),
   reason TEXT NOT NULL
 ) STRICT;
 CREATE INDEX decisions_ts ON decisions(ts);

@@ -146,7 +146,7 @@ export interface DecisionRow {
   readonly ts: number;
   readonly venue: string;
   readonly symbol: string;
-  readonly action: 'open' | 'close' | 'skip' | 'deny';
+  readonly action: 'open' | 'close' | 'rebalance' | 'skip' | 'deny';
   readonly reason: string;
 }
 

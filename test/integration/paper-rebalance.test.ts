@@ -152,7 +152,7 @@ describe('paper auto-rebalance (monitor.autoRebalance, on by default in paper)',
     expect(p).toMatchObject({ state: 'open', flag: null });
     expect(p?.spotQty).toBeCloseTo(0.2, 12);
     expect(Math.abs((p?.spotQty ?? 0) + (p?.perpContracts ?? 0))).toBeLessThanOrEqual(PERP.amountStep);
-    expect(h.decisions()).toEqual([expect.objectContaining({ action: 'open', symbol: PERP.symbol, reason: expect.stringMatching(/^rebalance: drift 5(\.0+)?% beyond 2(\.0+)?%: sell 0\.01 BTCUSDT-PERP contracts on binance \(leaves 0(\.0+)?%\)$/) })]);
+    expect(h.decisions()).toEqual([expect.objectContaining({ action: 'rebalance', symbol: PERP.symbol, reason: expect.stringMatching(/^rebalance: drift 5(\.0+)?% beyond 2(\.0+)?%: sell 0\.01 BTCUSDT-PERP contracts on binance \(leaves 0(\.0+)?%\)$/) })]);
     expect(h.driftAlerts()).toEqual([]);
     // The next tick finds nothing to correct.
     await h.tick();
@@ -164,7 +164,7 @@ describe('paper auto-rebalance (monitor.autoRebalance, on by default in paper)',
     await h.tick();
     expect(h.rebalanceOrders()).toEqual([expect.objectContaining({ side: 'buy', amount: 0.01, reduceOnly: true, filledAmount: 0.01 })]);
     expect(h.ledger.position('p1')?.perpContracts).toBeCloseTo(-0.2, 12);
-    expect(h.decisions()).toEqual([expect.objectContaining({ action: 'close' })]);
+    expect(h.decisions()).toEqual([expect.objectContaining({ action: 'rebalance' })]);
   });
 
   it('a correction that cannot fill leaves the position open and flagged; the alert stands', async () => {
