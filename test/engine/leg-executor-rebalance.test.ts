@@ -8,65 +8,16 @@ import { orderBook } from '../../src/domain/book.js';
 import { SimClock } from '../../src/domain/clock.js';
 import { CarryError } from '../../src/domain/errors.js';
 import type { LedgerEvent } from '../../src/domain/events.js';
-import type { BookLevel, Market, OrderBook } from '../../src/domain/market.js';
-import type { PositionHoldings, PositionSpec, PositionState } from '../../src/domain/position.js';
-import { rebalancePosition, type ExecutionOutcome, type PositionMarkets } from '../../src/engine/leg-executor.js';
+import type { BookLevel, OrderBook } from '../../src/domain/market.js';
+import type { PositionHoldings, PositionState } from '../../src/domain/position.js';
+import { rebalancePosition, type ExecutionOutcome } from '../../src/engine/leg-executor.js';
 import { canTransition } from '../../src/engine/position-state.js';
+import { MARKETS, PERP, SPEC } from '../support/abc-markets.js';
 import { SimExecution, type BookSource } from '../../src/execution/sim-execution.js';
 import { assessDrift } from '../../src/monitor/drift.js';
 import { residualDelta } from '../../src/pricing/pnl.js';
 import { limitPriceFor } from '../../src/pricing/sizing.js';
 
-const SPOT: Market = {
-  venue: 'x',
-  symbol: 'ABC/USDT',
-  id: 'ABCUSDT',
-  type: 'spot',
-  base: 'ABC',
-  quote: 'USDT',
-  settle: null,
-  settlement: null,
-  contractSize: 1,
-  amountUnit: 'base',
-  amountStep: 0.0001,
-  priceStep: 0.01,
-  minAmount: 0.0001,
-  minCost: 5,
-  taker: 0.001,
-  maker: 0.001,
-  active: true,
-  marginable: true,
-  fundingIntervalHours: null,
-};
-const PERP: Market = {
-  ...SPOT,
-  symbol: 'ABC/USDT:USDT',
-  id: 'ABCUSDT-P',
-  type: 'swap',
-  settle: 'USDT',
-  settlement: 'linear',
-  amountUnit: 'contracts',
-  amountStep: 0.01,
-  minAmount: 0.01,
-  taker: 0.0006,
-  marginable: false,
-  fundingIntervalHours: 8,
-};
-const MARKETS: PositionMarkets = { spot: SPOT, perp: PERP };
-const SPEC: PositionSpec = {
-  positionId: 'p1',
-  venue: 'x',
-  base: 'ABC',
-  quote: 'USDT',
-  direction: 'carry',
-  spotSymbol: 'ABC/USDT',
-  perpSymbol: 'ABC/USDT:USDT',
-  settlement: 'linear',
-  contractSize: 1,
-  settle: 'USDT',
-  intervalHours: 8,
-  continuousFunding: false,
-};
 const THRESHOLDS = { threshold: 0.02, critical: 0.05 };
 
 const book = (symbol: string, bids: BookLevel[], asks: BookLevel[]): OrderBook =>

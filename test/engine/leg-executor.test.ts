@@ -17,64 +17,13 @@ import {
   openPosition,
   resumeUnwind,
   type ExecutionOutcome,
-  type PositionMarkets,
   type SizedPosition,
 } from '../../src/engine/leg-executor.js';
 import { canTransition } from '../../src/engine/position-state.js';
+import { MARKETS, PERP, SPEC, SPOT } from '../support/abc-markets.js';
 import { SimExecution, type BookSource } from '../../src/execution/sim-execution.js';
 import { sizePosition } from '../../src/pricing/sizing.js';
 
-const SPOT: Market = {
-  venue: 'x',
-  symbol: 'ABC/USDT',
-  id: 'ABCUSDT',
-  type: 'spot',
-  base: 'ABC',
-  quote: 'USDT',
-  settle: null,
-  settlement: null,
-  contractSize: 1,
-  amountUnit: 'base',
-  amountStep: 0.0001,
-  priceStep: 0.01,
-  minAmount: 0.0001,
-  minCost: 5,
-  taker: 0.001,
-  maker: 0.001,
-  active: true,
-  marginable: true,
-  fundingIntervalHours: null,
-};
-const PERP: Market = {
-  ...SPOT,
-  symbol: 'ABC/USDT:USDT',
-  id: 'ABCUSDT-P',
-  type: 'swap',
-  settle: 'USDT',
-  settlement: 'linear',
-  amountUnit: 'contracts',
-  amountStep: 0.01,
-  minAmount: 0.01,
-  taker: 0.0006,
-  marginable: false,
-  fundingIntervalHours: 8,
-};
-const MARKETS: PositionMarkets = { spot: SPOT, perp: PERP };
-
-const SPEC: PositionSpec = {
-  positionId: 'p1',
-  venue: 'x',
-  base: 'ABC',
-  quote: 'USDT',
-  direction: 'carry',
-  spotSymbol: 'ABC/USDT',
-  perpSymbol: 'ABC/USDT:USDT',
-  settlement: 'linear',
-  contractSize: 1,
-  settle: 'USDT',
-  intervalHours: 8,
-  continuousFunding: false,
-};
 
 const book = (symbol: string, bids: BookLevel[], asks: BookLevel[], venue = 'x'): OrderBook =>
   orderBook({ venue, symbol, bids, asks, eventTime: null, receivedAt: 0 });
