@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertSinkSchema, type AlertSinkConfig } from '../../src/config/schema.js';
-import type { Alert } from '../../src/domain/alert.js';
 import { createDispatcher, type DeliveryResult } from '../../src/alerts/dispatcher.js';
 import { testAlert } from '../../src/alerts/message.js';
 import { createSinks } from '../../src/alerts/sinks/from-config.js';
@@ -11,26 +10,8 @@ import { realTimers, type Timers } from '../../src/alerts/sinks/timers.js';
 import { initLogging, moduleLogger } from '../../src/util/log.js';
 import { startRecorder, type Recorder, type Responder } from '../support/http-recorder.js';
 
-const T0 = Date.UTC(2026, 7, 9, 13, 45);
+import { drift, T0 } from '../support/alert-fixtures.js';
 
-const drift: Alert = {
-  id: 'delta_drift:pos-7:1786283100000',
-  kind: 'delta_drift',
-  severity: 'warning',
-  subject: 'pos-7',
-  positionId: 'pos-7',
-  venue: 'deribit',
-  symbol: 'BTC/USD:BTC',
-  ts: T0,
-  status: 'firing',
-  title: 'BTC carry on deribit drifted 9.1% long',
-  message: 'Spot 1.0000 BTC vs perp −0.9091 BTC (33,000 USD at mark 36,300).',
-  actions: [
-    { kind: 'order', venue: 'deribit', symbol: 'BTC/USD:BTC', leg: 'perp', side: 'sell', amount: 3300, contracts: 330, text: 'sell 330 BTC-PERPETUAL contracts on deribit' },
-  ],
-  data: { driftPct: 9.09 },
-  nextFundingTime: Date.UTC(2026, 7, 9, 16, 0),
-};
 
 /** Budget timers that fire only when the test says so. */
 class ManualTimers implements Timers {

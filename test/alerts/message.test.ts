@@ -2,26 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/domain/alert.js';
 import { relative, renderText, testAlert, utcMinute } from '../../src/alerts/message.js';
 
-const T0 = Date.UTC(2026, 7, 9, 13, 45);
+import { drift, T0 } from '../support/alert-fixtures.js';
 
-const drift: Alert = {
-  id: 'delta_drift:pos-7:1786283100000',
-  kind: 'delta_drift',
-  severity: 'warning',
-  subject: 'pos-7',
-  positionId: 'pos-7',
-  venue: 'deribit',
-  symbol: 'BTC/USD:BTC',
-  ts: T0,
-  status: 'firing',
-  title: 'BTC carry on deribit drifted 9.1% long',
-  message: 'Spot 1.0000 BTC vs perp −0.9091 BTC (33,000 USD at mark 36,300).',
-  actions: [
-    { kind: 'order', venue: 'deribit', symbol: 'BTC/USD:BTC', leg: 'perp', side: 'sell', amount: 3300, contracts: 330, text: 'sell 330 BTC-PERPETUAL contracts on deribit' },
-  ],
-  data: { driftPct: 9.09 },
-  nextFundingTime: Date.UTC(2026, 7, 9, 16, 0),
-};
 
 const resolved: Alert = {
   ...drift,
