@@ -49,7 +49,7 @@ interface OrderRecord {
 export class Projector {
   private readonly s: Record<string, Statement>;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     const p = (sql: string): Statement => db.prepare(sql);
     this.s = {
       insertEvent: p(`INSERT INTO events (seq, ts, type, position_id, payload) VALUES (?, ?, ?, ?, ?)`),
