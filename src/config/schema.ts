@@ -322,6 +322,12 @@ export const monitorDriftSchema = z
       .default(0.02)
       .describe('Delta drift alert when |spot base − perp base-equivalent| / |spot base| is above this share (0.02 = 2%); the alert carries the corrective order.'),
     critical: share().default(0.1).describe('Drift from this share on is critical; at least threshold.'),
+    inverseExposure: z
+      .enum(['coin', 'legs'])
+      .default('coin')
+      .describe(
+        'How an inverse (coin-margined) perp position\'s exposure is counted for drift. "coin": the coin the position holds (spot + the perp\'s realised and unrealised coin P&L + coin funding) against the contracts\' base equivalent; right when the perp\'s coin P&L stays in the coin (Deribit, coin-M, carry\'s paper wallet), and then a price move alone does not unhedge it. "legs": spot quantity against the contracts\' base equivalent (accounting.md Example 2); right when you swap the perp\'s coin P&L to USD as it accrues, and then the hedge drifts as the price moves.',
+      ),
   })
   .strict()
   .refine((d) => d.critical >= d.threshold, { message: 'critical must be at least threshold', path: ['critical'] });

@@ -655,8 +655,7 @@ export class CarryEngine {
 
   /** The drift check's corrective order for `p` on this scan, or null when none is due or possible. */
   private assessRebalance(p: PositionRow, scan: ScanResult): { readonly action: OrderAction; readonly why: string } | null {
-    const walletBalance = (venue: VenueId, currency: string) => this.o.ledger.walletBalances(venue).find((b) => b.currency === currency)?.amount ?? 0;
-    const input = driftInputs([p], this.markets, scan, walletBalance)[0];
+    const input = driftInputs([p], this.markets, scan, this.thresholds.inverseExposure)[0];
     if (input === undefined) return null;
     try {
       const a = assessDrift(input, this.thresholds.drift);

@@ -15,7 +15,7 @@ import type { PositionRow } from '../store/rows.js';
 import type { JobStats } from '../scheduler/job.js';
 import { sinceFromFiring, type CheckContext } from '../monitor/alert-build.js';
 import { checkBasis, recordBasis, basisSeriesKey, type BasisInput } from '../monitor/basis.js';
-import { checkDrift, type DriftInput } from '../monitor/drift.js';
+import { checkDrift, type DriftInput, type InverseExposure } from '../monitor/drift.js';
 import { checkFunding, type FundingInput } from '../monitor/funding.js';
 import { checkJobs, checkStaleData, checkVenues, type DataAge, type JobHealth } from '../monitor/health.js';
 import { initialMargin, unrealisedPnl } from '../monitor/liquidation.js';
@@ -98,26 +98,29 @@ export function recordScanBasis(history: SeriesHistory, positions: readonly Posi
 
 /**
  * The drift check's inputs for `positions` (any state: the caller chooses which), from the scan's
- * marks and books and, for inverse perps, the wallet coin (spot, realised and unrealised coin P&L,
- * funding). A position without markets, mark or (inverse) entry price is left out: not checkable.
- * Shared by the monitor's alert and the engine's auto-rebalance, so both act on the same numbers.
+ * marks and books. An inverse perp counted by 'coin' carries the coin the position holds: spot,
+ * the perp's realised and unrealised coin P&L, coin funding (src/monitor/drift.ts); coin fees, a
+ * few bps of notional, are left out. Counted per position, not from the wallet, so coin the user
+ * already held is not hedged away. A position without markets, mark or (inverse, 'coin') entry
+ * price is left out: not checkable. Shared by the monitor's alert and the engine's
+ * auto-rebalance, so both act on the same numbers.
  */
 export function driftInputs(
   positions: readonly PositionRow[],
   markets: ReadonlyMap<VenueId, readonly Market[]>,
   scan: ScanResult | null,
-  walletBalance: (venue: VenueId, currency: string) => number,
+  inverseExposure: InverseExposure,
 ): DriftInput[] {
   const drift: DriftInput[] = [];
   for (const p of positions) {
     const d = positionData(p, markets, scan);
     if (d.markets === null || d.mark === null) continue;
     let collateral: DriftInput['collateral'] = null;
-    if (p.settlement === 'inverse') {
-      if (p.perpEntryPrice === null) continue;
+    if (p.settlement === 'inverse' && inverseExposure === 'coin') {
+      if (p.perpEntryPrice === null && p.perpContracts !== 0) continue;
       const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
-      const upnl = p.perpContracts === 0 ? 0 : unrealisedPnl(leg, p.perpEntryPrice, d.mark);
-      collateral = { coin: walletBalance(p.venue, p.settle) + upnl, includesSpot: true };
+      const upnl = p.perpContracts === 0 || p.perpEntryPrice === null ? 0 : unrealisedPnl(leg, p.perpEntryPrice, d.mark);
+      collateral = { coin: p.spotQty + p.realisedPerp + p.funding + upnl, includesSpot: true };
     }
     drift.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, collateral, nextFundingTime: d.funding?.nextFundingTime ?? null });
   }
@@ -142,8 +145,8 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   };
   const data = s.positions.map((p) => positionData(p, s.markets, s.scan));
 
-  // Drift: inverse perps count the wallet coin (spot, realised and unrealised coin P&L, funding).
-  const drift = driftInputs(s.positions.filter((p) => p.state === 'open'), s.markets, s.scan, s.walletBalance);
+  // Drift: inverse perps count the coin the position holds (spot, coin P&L, coin funding), or the spot alone ('legs').
+  const drift = driftInputs(s.positions.filter((p) => p.state === 'open'), s.markets, s.scan, t.inverseExposure);
   errored.clear();
   firing.push(...checkDrift(drift, t.drift, ctx));
   mark(['delta_drift'], drift.map((i) => i.position.positionId));

@@ -5,15 +5,17 @@
  *   drift = |exposure| / |spot quantity|, exposure = coin held + perp base-equivalent
  *   linear: perp base = q × cs; inverse: q × cs / M, so an inverse hedge drifts as M moves.
  *
- * Coin held, for an inverse perp (`collateral`): pass the coin balance that margins the perp,
- * INCLUDING the perp's realised and unrealised coin P&L and the coin funding, with
- * `includesSpot: true` when the bought spot is that margin (Deribit, and carry's paper wallet,
- * which books inverse P&L and funding into the same coin balance as the spot). Then a 1 BTC +
- * short 40,000 USD hedge stays flat as the price moves, as it really does: its coin loss is
- * exactly the drop in the contracts' base equivalent. With `collateral` null the coin held is
- * the spot quantity alone, i.e. the perp's coin P&L is assumed to have been swapped to quote;
- * that is accounting.md Example 2 (9.1% at 44,000, sell 400 more contracts). Passing null for a
- * position whose coin P&L stays in the coin would recommend a trade that leaves it net short.
+ * Coin held, for an inverse perp (`collateral`): pass the coin the position holds, INCLUDING the
+ * perp's realised and unrealised coin P&L and the coin funding, with `includesSpot: true` when
+ * that count starts from the spot (config monitor.drift.inverseExposure 'coin', the default: the
+ * perp's coin P&L lands in the same coin as the spot on Deribit, on coin-M and in carry's paper
+ * wallet). Then a 1 BTC + short 40,000 USD hedge stays flat as the price moves, as it really
+ * does: its coin loss is exactly the drop in the contracts' base equivalent, and what drifts it is
+ * coin funding and fees accruing, or legs that did not match. With `collateral` null ('legs') the
+ * coin held is the spot quantity alone, i.e. the perp's coin P&L is assumed to be swapped to
+ * quote as it accrues; that is accounting.md Example 2 (9.1% at 44,000, sell 400 more
+ * contracts). 'legs' for a position whose coin P&L stays in the coin recommends a trade that
+ * leaves it net short; that is why it is not the default (docs/alerts.md "Inverse perps").
  *
  * Which leg corrects (documented choice):
  * 1. the perp, rounded to the nearest lot, when the order is placeable (non-zero, above the
@@ -34,6 +36,12 @@ import { residualDelta, type CoinCollateral, type ResidualDelta } from '../prici
 import { eachInput, firingAlert, positionLabel, type CheckContext, type MonitoredPosition } from './alert-build.js';
 import { orderAction, orderTooSmall, roundOrder, type OrderAction, type RoundedOrder } from './corrective-order.js';
 import { capitalise, formatPct, formatPrice, formatQty, formatUtc } from './format.js';
+
+/**
+ * How an inverse perp's exposure is counted (config monitor.drift.inverseExposure, module
+ * comment): 'coin' passes the coin the position holds as `collateral`, 'legs' passes none.
+ */
+export type InverseExposure = 'coin' | 'legs';
 
 export interface DriftThresholds {
   /** Alert when drift exceeds this share of the spot quantity (config monitor.drift.threshold). */

@@ -134,7 +134,7 @@ async function setup(perpQty: number, opts: { monitor?: Record<string, unknown>;
   };
   const driftAlerts = () => {
     const scan = engine.lastScan() as ScanResult;
-    return checkDrift(driftInputs(ledger.openPositions(), scan.markets, scan, () => 0), { threshold: 0.02, critical: 0.05 }, { now: clock.now() });
+    return checkDrift(driftInputs(ledger.openPositions(), scan.markets, scan, 'coin'), { threshold: 0.02, critical: 0.05 }, { now: clock.now() });
   };
   const rebalanceOrders = () => ledger.orders('p1').filter((o) => o.purpose === 'rebalance');
   const decisions = () => ledger.decisions({ limit: 100 }).filter((d) => d.reason.startsWith('rebalance'));
