@@ -24,7 +24,7 @@ import { midPrice } from '../pricing/depth.js';
 import { positionPnl, totalPnl, type PositionMarks, type PositionPnl } from '../pricing/pnl.js';
 import { limitPriceFor, sizePosition } from '../pricing/sizing.js';
 import type { Ledger } from '../store/ledger.js';
-import type { FillRow, FundingPaymentRow, PositionRow } from '../store/rows.js';
+import type { FillRow, FundingPaymentRow, PositionRow, WalletBalance } from '../store/rows.js';
 import type { Logger } from '../util/log.js';
 import { decide, type HeldPosition } from '../../strategies/spot-perp-carry/decide.js';
 import { FundingHistory, observationFromSnapshot, type FundingObservation } from '../../strategies/spot-perp-carry/funding-history.js';
@@ -173,6 +173,17 @@ export function specOf(p: PositionRow): PositionSpec {
   };
 }
 
+interface EngineReadCache {
+  open?: readonly PositionRow[];
+  patched?: boolean;
+  readonly fills: Map<string, readonly OrderFilled[]>;
+  readonly wallet: Map<VenueId, readonly WalletBalance[]>;
+}
+
+function newReadCache(): EngineReadCache {
+  return { fills: new Map(), wallet: new Map() };
+}
+
 /** A tick's events, appended in one transaction at its end. */
 class TickBuffer {
   readonly events: LedgerEvent[] = [];
@@ -191,8 +202,11 @@ export class CarryEngine {
   private last: ScanResult | null = null;
   private markets = new Map<VenueId, readonly Market[]>();
   private positionSeq = 0;
-  /** Ledger reads cached between commits: the ledger only changes when a tick commits. */
-  private cache: { open?: readonly PositionRow[]; fills: Map<string, readonly OrderFilled[]> } = { fills: new Map() };
+  /**
+   * Ledger reads cached between commits that change them: the ledger only changes when a tick
+   * appends events. `patched`: this tick replaced `open` with its own view (a rebalance).
+   */
+  private cache: EngineReadCache = newReadCache();
   private readonly thresholds: MonitorThresholds;
   private basis: SeriesHistory;
   private jobWatch: JobWatch | null = null;
@@ -263,24 +277,36 @@ export class CarryEngine {
     if (tickAt !== undefined) this.lastRun = { ...this.lastRun, [job]: tickAt };
     const now = this.o.clock.now();
     let extra = 0;
-    this.o.ledger.append(events, {
-      ...(equity
-        ? {
-            then: () => {
-              this.cache = { fills: new Map() };
-              extra = 1;
-              return [this.equity()];
-            },
-          }
-        : {}),
-      checkpoint: () => ({ key: CHECKPOINT_KEY, ts: now, value: this.checkpoint() }),
-    });
-    this.cache = { fills: new Map() };
+    try {
+      this.o.ledger.append(events, {
+        ...(equity
+          ? {
+              then: () => {
+                this.cache = newReadCache();
+                extra = 1;
+                return [this.equity()];
+              },
+            }
+          : {}),
+        checkpoint: () => ({ key: CHECKPOINT_KEY, ts: now, value: this.checkpoint() }),
+      });
+    } catch (e) {
+      this.cache = newReadCache(); // rolled back: a view patched by this tick is not the ledger's
+      throw e;
+    }
+    // A checkpoint-only commit (most monitor ticks) leaves every cached read valid.
+    if (events.length > 0 || extra > 0 || this.cache.patched) this.cache = newReadCache();
     return { job, at: now, events: events.length + extra };
   }
 
   private openPositions(): readonly PositionRow[] {
     return (this.cache.open ??= this.o.ledger.openPositions());
+  }
+
+  private walletOf(venue: VenueId): readonly WalletBalance[] {
+    let w = this.cache.wallet.get(venue);
+    if (!w) this.cache.wallet.set(venue, (w = this.o.ledger.walletBalances(venue)));
+    return w;
   }
 
   private fillsOf(positionId: string): readonly OrderFilled[] {
@@ -492,7 +518,7 @@ export class CarryEngine {
           positions: this.openPositions(),
           markets: this.markets,
           scan: this.last,
-          walletBalance: (venue, currency) => this.o.ledger.walletBalances(venue).find((b) => b.currency === currency)?.amount ?? 0,
+          walletBalance: (venue, currency) => this.walletOf(venue).find((b) => b.currency === currency)?.amount ?? 0,
           receivedAt: (p) => this.accrual.get(p.positionId)?.obs.reduce<number | null>((m, o) => (m === null || o.receivedAt > m ? o.receivedAt : m), null) ?? null,
           previousFiring: alerts.firing(),
           jobs: this.jobWatch.health(stats, now),
@@ -711,6 +737,7 @@ export class CarryEngine {
     this.cache.open = this.openPositions().map((x) =>
       x.positionId === out.positionId ? { ...x, state: out.state, spotQty: out.holdings.spotQty, perpContracts: out.holdings.perpContracts } : x,
     );
+    this.cache.patched = true;
   }
 
   private flattenRequest(p: PositionRow, scan: ScanResult, reason: string) {
@@ -761,8 +788,7 @@ export class CarryEngine {
     const exposures = this.exposures(positions);
     for (const venue of this.markets.keys()) {
       const quotes = new Set((this.markets.get(venue) ?? []).filter((m) => m.type === 'spot').map((m) => m.quote));
-      const bal = this.o.ledger
-        .walletBalances(venue)
+      const bal = this.walletOf(venue)
         .filter((b) => quotes.has(b.currency) && ['USDT', 'USDC', 'USD'].includes(b.currency))
         .reduce((s, b) => Math.max(s, b.amount), 0);
       out.set(venue, freeCapital(bal, exposures.filter((e) => e.venue === venue), this.o.config.paper.perpLeverage));
