@@ -20,50 +20,18 @@ import { validateConfig } from '../../src/config/load.js';
 import type { Alert } from '../../src/domain/alert.js';
 import { orderBook } from '../../src/domain/book.js';
 import { SimClock } from '../../src/domain/clock.js';
-import type { FundingSnapshot, Market, OrderBook } from '../../src/domain/market.js';
+import type { FundingSnapshot, OrderBook } from '../../src/domain/market.js';
 import { CarryEngine } from '../../src/engine/engine.js';
 import type { Scanner, ScanResult } from '../../src/engine/scanner.js';
 import { SimExecution, type BookSource } from '../../src/execution/sim-execution.js';
 import { rankParamsFromConfig } from '../../src/app/strategy-params.js';
 import { bookKey } from '../../strategies/spot-perp-carry/rank.js';
+import { deribitPerp, deribitSpot } from '../monitor/fixtures.js';
 import { HOUR, T0, created, funded, inverseSpec, memoryLedger, trade, transition } from '../store/fixtures.js';
 
-const SPOT: Market = {
-  venue: 'deribit',
-  symbol: 'BTC/USDC',
-  id: 'BTC_USDC',
-  type: 'spot',
-  base: 'BTC',
-  quote: 'USDC',
-  settle: null,
-  settlement: null,
-  contractSize: 1,
-  amountUnit: 'base',
-  amountStep: 0.0001,
-  priceStep: 0.5,
-  minAmount: 0.0001,
-  minCost: null,
-  taker: 0.0005,
-  maker: 0,
-  active: true,
-  marginable: false,
-  fundingIntervalHours: null,
-};
-// ccxt's amount for Deribit's inverse perp is USD, on a 10 USD step (venues.md §1).
-const PERP: Market = {
-  ...SPOT,
-  symbol: 'BTC/USD:BTC',
-  id: 'BTC-PERPETUAL',
-  type: 'swap',
-  quote: 'USD',
-  settle: 'BTC',
-  settlement: 'inverse',
-  contractSize: 10,
-  amountUnit: 'quote',
-  amountStep: 10,
-  minAmount: 10,
-  fundingIntervalHours: 8,
-};
+// Deribit's own lots: spot 0.0001 BTC; BTC-PERPETUAL 10 USD contracts whose ccxt amount is USD.
+const SPOT = deribitSpot;
+const PERP = deribitPerp;
 const spec = inverseSpec('d1');
 const NOW = T0 + HOUR; // a whole minute: the monitor tick there runs the alert checks
 
