@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { orderBook } from '../src/domain/book.js';
+import { packBooks } from '../src/domain/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
 import { spotPerpCarryParamsSchema } from '../strategies/spot-perp-carry/params.js';
 import { bookKey, rankOpportunities, type RankInput, type VenueBorrow } from '../strategies/spot-perp-carry/rank.js';
@@ -177,7 +178,8 @@ export function buildRankInput(seed = 42): RankInput {
     markets,
     funding,
     tickers,
-    books,
+    // Packed as the scanner packs what it fetched, outside ranking.
+    books: packBooks(markets, books.values()),
     borrow,
     closedVenues: new Set(['bitmex']),
     params: spotPerpCarryParamsSchema.parse({ depthCandidates: 500 }),

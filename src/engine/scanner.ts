@@ -6,6 +6,7 @@
  * the others go on. All timing comes from the Clock, so a scan under a simulated clock is
  * reproducible.
  */
+import { packBooks } from '../domain/book-arena.js';
 import type { Clock } from '../domain/clock.js';
 import { isCarryError, type ErrorAction, type ErrorCode } from '../domain/errors.js';
 import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../domain/market.js';
@@ -316,8 +317,11 @@ export class Scanner {
       }),
     );
 
+    // The ranker reads books packed into one arena; packed here, with the fetching, like each
+    // book's levels are packed by the normaliser.
+    const packed = packBooks(markets, books.values());
     const at = clock.now();
-    const ranked = rankWithSkipped({ now: at, markets, funding, tickers, books, borrow, closedVenues, params });
+    const ranked = rankWithSkipped({ now: at, markets, funding, tickers, books: packed, borrow, closedVenues, params });
     for (const s of ranked.skipped) {
       const list = skippedBy.get(s.venue) ?? [];
       list.push(s);

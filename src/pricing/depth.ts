@@ -8,7 +8,7 @@
  * the walk still checks order and values on the levels it touches and reports a problem instead
  * of returning numbers computed from a malformed book.
  */
-import type { BookSide, OrderBook } from '../domain/market.js';
+import type { BookSide, OrderBook, ReadonlyFloat64Array } from '../domain/market.js';
 import type { AmountModel } from './units.js';
 
 export type Side = 'buy' | 'sell';
@@ -47,10 +47,26 @@ export function levelsFor(book: OrderBook, side: Side): BookSide {
 
 /** Why the book's top cannot give a mid, or null when it can. */
 export function touchProblem(book: OrderBook): string | null {
-  if (book.bids.length === 0) return BOOK_PROBLEMS.emptyBids;
-  if (book.asks.length === 0) return BOOK_PROBLEMS.emptyAsks;
-  const b = book.bids.levels[0] as number;
-  const a = book.asks.levels[0] as number;
+  return topProblem(book.bids.levels, 0, book.bids.length, book.asks.levels, 0, book.asks.length);
+}
+
+/**
+ * touchProblem for sides given as (array, offset of level 0, level count), the form a
+ * BookArena stores them in. A side's best price is only read once it is known to exist: in an
+ * arena, the number past an empty side belongs to another book.
+ */
+export function topProblem(
+  bidLevels: ReadonlyFloat64Array,
+  bidsAt: number,
+  bidCount: number,
+  askLevels: ReadonlyFloat64Array,
+  asksAt: number,
+  askCount: number,
+): string | null {
+  if (bidCount === 0) return BOOK_PROBLEMS.emptyBids;
+  if (askCount === 0) return BOOK_PROBLEMS.emptyAsks;
+  const b = bidLevels[bidsAt] as number;
+  const a = askLevels[asksAt] as number;
   if (!(b > 0 && a > 0 && b < Infinity && a < Infinity)) return BOOK_PROBLEMS.badLevel;
   if (b >= a) return BOOK_PROBLEMS.crossed;
   return null;
@@ -96,6 +112,28 @@ export function walkInto(
   k: number,
   inQuote: boolean,
 ): void {
+  walkLevelsInto(st, levels.levels, 0, levels.length, 0, 0, buy, targetQuote, k, inQuote);
+}
+
+/**
+ * walkInto over a side packed in `lv` in up to two spans: its first `headCount` levels from
+ * index `headAt`, then `tailCount` more from `tailAt` (level i of a span is lv[at + 2i],
+ * lv[at + 2i + 1]). That is how a BookArena stores a side (top levels of all books together,
+ * see book-arena.ts), walked here without a BookSide object; a side in one piece has no tail.
+ * The levels are read in the same order either way, so the result is the same bit for bit.
+ */
+export function walkLevelsInto(
+  st: WalkState,
+  lv: ReadonlyFloat64Array,
+  headAt: number,
+  headCount: number,
+  tailAt: number,
+  tailCount: number,
+  buy: boolean,
+  targetQuote: number,
+  k: number,
+  inQuote: boolean,
+): void {
   let q = 0;
   let b = 0;
   let used = 0;
@@ -103,10 +141,19 @@ export function walkInto(
   let filledInLevel = false;
   let problem: string | null = null;
   let prev = buy ? 0 : Infinity;
-  const lv = levels.levels;
-  for (let i = 0, n = levels.length; i < n && !complete; i++) {
-    const p = lv[2 * i] as number;
-    const a = lv[2 * i + 1] as number;
+  let j = headAt;
+  let end = headAt + 2 * headCount;
+  let tailLeft = tailCount > 0;
+  while (!complete) {
+    if (j === end) {
+      if (!tailLeft) break;
+      tailLeft = false;
+      j = tailAt;
+      end = tailAt + 2 * tailCount;
+    }
+    const p = lv[j] as number;
+    const a = lv[j + 1] as number;
+    j += 2;
     if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
       problem = BOOK_PROBLEMS.badLevel;
       break;

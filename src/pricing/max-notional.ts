@@ -11,7 +11,7 @@
  * monotonic in notional (each level is no better than the ones before), so the first crossing
  * is the answer.
  */
-import type { BookSide, OrderBook } from '../domain/market.js';
+import type { BookSide, OrderBook, ReadonlyFloat64Array } from '../domain/market.js';
 import { BOOK_PROBLEMS, levelsFor, type Side } from './depth.js';
 import type { AmountModel } from './units.js';
 
@@ -134,6 +134,26 @@ export function walkWithMaxInto(
   inQuote: boolean,
   limit: number,
 ): void {
+  walkWithMaxLevelsInto(st, levels.levels, 0, levels.length, 0, 0, buy, targetQuote, k, inQuote, limit);
+}
+
+/**
+ * walkWithMaxInto over a side packed in `lv` in up to two spans, `headCount` levels from
+ * `headAt` then `tailCount` from `tailAt`, as a BookArena stores it (see walkLevelsInto).
+ */
+export function walkWithMaxLevelsInto(
+  st: WalkMaxState,
+  lv: ReadonlyFloat64Array,
+  headAt: number,
+  headCount: number,
+  tailAt: number,
+  tailCount: number,
+  buy: boolean,
+  targetQuote: number,
+  k: number,
+  inQuote: boolean,
+  limit: number,
+): void {
   let q = 0;
   let b = 0;
   let walkDone = targetQuote === 0;
@@ -143,10 +163,19 @@ export function walkWithMaxInto(
   let maxN = 0;
   let problem: string | null = null;
   let prev = buy ? 0 : Infinity;
-  const lv = levels.levels;
-  for (let i = 0, n = levels.length; i < n; i++) {
-    const p = lv[2 * i] as number;
-    const a = lv[2 * i + 1] as number;
+  let j = headAt;
+  let end = headAt + 2 * headCount;
+  let tailLeft = tailCount > 0;
+  for (;;) {
+    if (j === end) {
+      if (!tailLeft) break;
+      tailLeft = false;
+      j = tailAt;
+      end = tailAt + 2 * tailCount;
+    }
+    const p = lv[j] as number;
+    const a = lv[j + 1] as number;
+    j += 2;
     if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
       problem = BOOK_PROBLEMS.badLevel;
       break;

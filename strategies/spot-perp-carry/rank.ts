@@ -4,8 +4,10 @@
  * Two steps per scan:
  * 1. shortlist(): per venue, the pairs worth an order-book fetch: top `depthCandidates` by
  *    |gross APR| among those that nothing but their books could stop from being ok.
- * 2. rankOpportunities(): every perp with a funding snapshot becomes an Opportunity, priced by
- *    walking the books it has and filtered with explicit reasons.
+ * 2. rankRows(): every perp with a funding snapshot becomes a ranked row, priced by walking the
+ *    books it has and filtered with explicit reasons; rows are kept as columns (ranked-rows.ts)
+ *    and become Opportunity objects when read. rankOpportunities() / rankWithSkipped() read
+ *    them all.
  *
  * Economics, all as fractions of the target notional N over the hold H (hours):
  *   funding     = |rate| × H / intervalHours            (continuous funding: same, pro rata)
@@ -19,13 +21,22 @@
  * Exit slippage is an estimate: the same notional walked on the opposite side of today's books.
  * The spot-perp basis is not priced: entry and exit are both measured against each book's mid.
  */
-import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../../src/domain/market.js';
-import type { LegQuote, Opportunity, OpportunityStatus } from '../../src/domain/opportunity.js';
-import { newWalkState, slippageBps, touchProblem, walkInto } from '../../src/pricing/depth.js';
+import type { BookArena } from '../../src/domain/book-arena.js';
+import type { FundingSnapshot, Market, SkippedItem, TickerSnapshot, VenueId } from '../../src/domain/market.js';
+import type { Opportunity } from '../../src/domain/opportunity.js';
+import { newWalkState, topProblem, walkLevelsInto } from '../../src/pricing/depth.js';
 import { HOURS_PER_YEAR } from '../../src/pricing/funding.js';
-import { newWalkMaxState, slippageLimitPrice, walkWithMaxInto } from '../../src/pricing/max-notional.js';
-import { bookKey, pairIndex, PAIR_REASONS } from './pairs.js';
+import { newWalkMaxState, slippageLimitPrice, walkWithMaxLevelsInto } from '../../src/pricing/max-notional.js';
+import { pairTable, type PairRow, type PairTable } from './pair-table.js';
+import { bookKey } from './pairs.js';
 import type { SpotPerpCarryParams } from './params.js';
+import { LEG, legCost, RankedRows, ROW, STATUS_CODE } from './ranked-rows.js';
+import { sortRows } from './rank-sort.js';
+import { problemCode, REASON } from './reasons.js';
+
+export { RANK_REASONS } from './reasons.js';
+export { RankedRows } from './ranked-rows.js';
+export { bookKey };
 
 export interface VenueBorrow {
   /** Spot can be borrowed and sold on margin through ccxt at this venue (venues.md §2). */
@@ -40,8 +51,11 @@ export interface RankInput {
   readonly markets: ReadonlyMap<VenueId, readonly Market[]>;
   readonly funding: readonly FundingSnapshot[];
   readonly tickers: readonly TickerSnapshot[];
-  /** Keyed `${venue}|${symbol}` (bookKey). Amounts in each market's AmountUnit. */
-  readonly books: ReadonlyMap<string, OrderBook>;
+  /**
+   * This scan's order books, packed with packBooks (src/domain/book-arena.ts) against these same
+   * `markets`, where the books were fetched. Amounts in each market's AmountUnit.
+   */
+  readonly books: BookArena;
   /** Per venue; a venue missing here cannot borrow. */
   readonly borrow: ReadonlyMap<VenueId, VenueBorrow>;
   readonly closedVenues: ReadonlySet<VenueId>;
@@ -63,99 +77,14 @@ export interface RankResult {
   readonly skipped: readonly SkippedItem[];
 }
 
-export const RANK_REASONS = {
-  closedVenue: 'venue closed',
-  noMarkets: 'markets not loaded for venue',
-  perpUnknown: 'perp market not loaded',
-  perpInactive: PAIR_REASONS.perpInactive,
-  noSpot: PAIR_REASONS.noSpot,
-  badContractSize: PAIR_REASONS.badContractSize,
-  feeUnknown: PAIR_REASONS.feeUnknown,
-  stale: 'stale data',
-  volumeUnknown: '24h volume unknown',
-  lowVolume: '24h volume below minimum',
-  reverseDisabled: 'reverse carry disabled',
-  notBorrowable: 'spot cannot be borrowed on venue',
-  borrowUnknown: 'borrow rate unknown',
-  missingSpotBook: 'missing spot book',
-  missingPerpBook: 'missing perp book',
-  thin: 'book too thin for notional',
-  thinExit: 'book too thin to estimate exit',
-  lowNetApr: 'net APR below minimum',
-} as const;
-
-export { bookKey };
-
-const NO_REASONS: readonly string[] = Object.freeze([]);
-
-/**
- * A paired perp with what pricing it needs, flattened once per markets array (pairs are
- * memoised on its identity, and markets change about hourly while ranking runs every scan).
- */
-interface PairRow {
-  /** SpotPerpPair.reason: null when paired. */
-  readonly reason: string | null;
-  /** Position in its venue's table: where this scan's ticker for the perp is kept. */
-  readonly slot: number;
-  /** Both markets and amount models usable: the pair can be priced from its books. */
-  readonly priceable: boolean;
-  readonly spotSymbol: string | null;
-  readonly spotMarginable: boolean;
-  readonly spotBookKey: string;
-  readonly perpBookKey: string;
-  readonly spotK: number;
-  readonly spotInQuote: boolean;
-  readonly spotTaker: number;
-  readonly perpSymbol: string;
-  readonly perpK: number;
-  readonly perpInQuote: boolean;
-  readonly perpTaker: number;
-}
-
-interface PairTable {
-  readonly bySymbol: ReadonlyMap<string, PairRow>;
-  readonly size: number;
-}
-
-const pairTables = new WeakMap<readonly Market[], PairTable>();
-
-function pairTable(markets: readonly Market[]): PairTable {
-  let t = pairTables.get(markets);
-  if (t === undefined) {
-    const bySymbol = new Map<string, PairRow>();
-    let slot = 0;
-    for (const [symbol, pair] of pairIndex(markets)) {
-      const { spot, perp, spotModel, perpModel } = pair;
-      const priceable = pair.reason === null && spot !== null && spotModel !== null && perpModel !== null;
-      bySymbol.set(symbol, {
-        reason: pair.reason,
-        slot: slot++,
-        priceable,
-        spotSymbol: spot?.symbol ?? null,
-        spotMarginable: spot?.marginable ?? true,
-        spotBookKey: pair.spotBookKey ?? '',
-        perpBookKey: pair.perpBookKey,
-        spotK: spotModel?.k ?? 0,
-        spotInQuote: spotModel?.inQuote ?? false,
-        spotTaker: spot?.taker ?? 0,
-        perpSymbol: perp.symbol,
-        perpK: perpModel?.k ?? 0,
-        perpInQuote: perpModel?.inQuote ?? false,
-        perpTaker: perp.taker,
-      });
-    }
-    t = { bySymbol, size: slot };
-    pairTables.set(markets, t);
-  }
-  return t;
-}
-
 /** What every row of one venue shares in one call: looked up once per venue, not per row. */
 interface VenueContext {
   readonly closed: boolean;
   /** null: markets not loaded for the venue. */
   readonly pairs: PairTable | null;
   readonly borrow: VenueBorrow | undefined;
+  /** Book index per market position (BookArena); null when ranking without books (shortlist). */
+  readonly bookOf: Int32Array | null;
   /** This call's tickers of paired perps, by PairRow.slot. */
   readonly tickers: (TickerSnapshot | undefined)[];
   /** This call's tickers of symbols without a pair (kept: a funding row may still name them). */
@@ -170,9 +99,9 @@ class Venues {
 
   constructor(
     private readonly input: ShortlistInput,
-    tickers: readonly TickerSnapshot[],
+    private readonly books: BookArena | null,
   ) {
-    for (const t of tickers) {
+    for (const t of input.tickers) {
       const v = this.get(t.venue);
       const row = v.pairs?.bySymbol.get(t.symbol);
       if (row !== undefined) v.tickers[row.slot] = t;
@@ -191,6 +120,7 @@ class Venues {
         closed: this.input.closedVenues.has(venue),
         pairs,
         borrow: this.input.borrow.get(venue),
+        bookOf: markets === undefined ? null : this.bookOf(venue, markets),
         tickers: new Array<TickerSnapshot | undefined>(pairs?.size ?? 0),
         otherTickers: new Map(),
       };
@@ -200,6 +130,16 @@ class Venues {
     this.last = v;
     return v;
   }
+
+  private bookOf(venue: VenueId, markets: readonly Market[]): Int32Array | null {
+    if (this.books === null) return null;
+    // Book addresses are positions in the markets array the books were packed against.
+    const vb = this.books.byVenue.get(venue);
+    if (vb === undefined || vb.markets !== markets) {
+      throw new Error(`ranking ${venue}: books were packed against other markets than the ones ranked (packBooks)`);
+    }
+    return vb.bookOf;
+  }
 }
 
 /**
@@ -207,33 +147,18 @@ class Venues {
  * overwritten per row: ranking is synchronous, and this keeps the per-row cost allocation-free.
  */
 interface PairFacts {
-  row: PairRow | null;
   grossApr: number;
   reverse: boolean;
   /** Reverse carry on a venue/market where the spot cannot be borrowed. */
   needsBorrow: boolean;
-  borrowApr: number | null;
+  /** NaN when unknown or not needed. */
+  borrowApr: number;
   ticker: TickerSnapshot | null;
   /** Oldest receivedAt of funding and ticker. */
   oldest: number;
 }
 
-const facts: PairFacts = { row: null, grossApr: 0, reverse: false, needsBorrow: false, borrowApr: null, ticker: null, oldest: 0 };
-
-/** Reasons of the current row, in the order found; copied out at exact size once the row is done. */
-const reasonBuf: string[] = [];
-let reasonCount = 0;
-
-function addReason(r: string): void {
-  reasonBuf[reasonCount++] = r;
-}
-
-function takeReasons(): readonly string[] {
-  if (reasonCount === 0) return NO_REASONS;
-  const out = reasonBuf.slice(0, reasonCount);
-  reasonCount = 0;
-  return out;
-}
+const facts: PairFacts = { grossApr: 0, reverse: false, needsBorrow: false, borrowApr: Number.NaN, ticker: null, oldest: 0 };
 
 function validFunding(f: FundingSnapshot): boolean {
   return Number.isFinite(f.rate) && Number.isFinite(f.intervalHours) && f.intervalHours > 0;
@@ -243,51 +168,49 @@ function pairRow(v: VenueContext, symbol: string): PairRow | null {
   return v.pairs?.bySymbol.get(symbol) ?? null;
 }
 
-/**
- * Fills `facts` for `f`, whose pair on venue `v` is `row` (pairRow), and starts its reasons
- * (reasonCount must be 0 on entry).
- */
-function assess(input: ShortlistInput, f: FundingSnapshot, v: VenueContext, row: PairRow | null): void {
+/** Fills `facts` for `f`, whose pair on venue `v` is `row` (pairRow); returns its reasons so far (mask). */
+function assess(input: ShortlistInput, f: FundingSnapshot, v: VenueContext, row: PairRow | null): number {
   const p = input.params;
-  if (v.closed) addReason(RANK_REASONS.closedVenue);
+  let reasons = 0;
+  if (v.closed) reasons |= REASON.closedVenue;
 
-  if (v.pairs === null) addReason(RANK_REASONS.noMarkets);
-  else if (row === null) addReason(RANK_REASONS.perpUnknown);
-  else if (row.reason !== null) addReason(row.reason);
+  if (v.pairs === null) reasons |= REASON.noMarkets;
+  else if (row === null) reasons |= REASON.perpUnknown;
+  else reasons |= row.reasonBit;
 
   const reverse = f.rate < 0;
   let needsBorrow = false;
-  let borrowApr: number | null = null;
+  let borrowApr = Number.NaN;
   if (reverse) {
-    if (!p.reverseCarry) addReason(RANK_REASONS.reverseDisabled);
+    if (!p.reverseCarry) reasons |= REASON.reverseDisabled;
     const vb = v.borrow;
     // ccxt must be able to borrow on the venue, and the venue must lend this spot market.
     if (vb === undefined || !vb.canBorrow || (row !== null && !row.spotMarginable)) {
       needsBorrow = true;
-      addReason(RANK_REASONS.notBorrowable);
+      reasons |= REASON.notBorrowable;
     } else {
       const apr = vb.aprByBase?.get(f.base);
       if (apr !== undefined && Number.isFinite(apr)) borrowApr = apr;
-      else addReason(RANK_REASONS.borrowUnknown);
+      else reasons |= REASON.borrowUnknown;
     }
   }
 
   const ticker = (row !== null ? v.tickers[row.slot] : v.otherTickers.get(f.symbol)) ?? null;
   const volume = ticker?.quoteVolume24h ?? null;
   if (p.minQuoteVolume24h > 0) {
-    if (volume === null) addReason(RANK_REASONS.volumeUnknown);
-    else if (volume < p.minQuoteVolume24h) addReason(RANK_REASONS.lowVolume);
+    if (volume === null) reasons |= REASON.volumeUnknown;
+    else if (volume < p.minQuoteVolume24h) reasons |= REASON.lowVolume;
   }
   const oldest = ticker !== null && ticker.receivedAt < f.receivedAt ? ticker.receivedAt : f.receivedAt;
-  if (input.now - oldest > p.staleAfterMs) addReason(RANK_REASONS.stale);
+  if (input.now - oldest > p.staleAfterMs) reasons |= REASON.stale;
 
-  facts.row = row;
   facts.grossApr = f.rate * (24 / f.intervalHours) * 365;
   facts.reverse = reverse;
   facts.needsBorrow = needsBorrow;
   facts.borrowApr = borrowApr;
   facts.ticker = ticker;
   facts.oldest = oldest;
+  return reasons;
 }
 
 /**
@@ -296,16 +219,14 @@ function assess(input: ShortlistInput, f: FundingSnapshot, v: VenueContext, row:
  * can end up ok. Best first within each venue; venues in order of first appearance.
  */
 export function shortlist(input: ShortlistInput): readonly DepthCandidate[] {
-  const venues = new Venues(input, input.tickers);
+  const venues = new Venues(input, null);
   const byVenue = new Map<VenueId, DepthCandidate[]>();
   for (const f of input.funding) {
     if (!validFunding(f)) continue;
     const v = venues.get(f.venue);
-    assess(input, f, v, pairRow(v, f.symbol));
-    const hasReasons = reasonCount > 0;
-    reasonCount = 0;
-    const row = facts.row;
-    if (hasReasons || row === null || row.spotSymbol === null) continue;
+    const row = pairRow(v, f.symbol);
+    const reasons = assess(input, f, v, row);
+    if (reasons !== 0 || row === null || row.spotSymbol === null) continue;
     let list = byVenue.get(f.venue);
     if (list === undefined) {
       list = [];
@@ -327,428 +248,256 @@ export function shortlist(input: ShortlistInput): readonly DepthCandidate[] {
 const entryWalk = newWalkMaxState();
 const exitWalk = newWalkState();
 
-/** What became of one leg's book in priceBooks. */
-const LEG_UNPRICED = 0; // pair not priceable: its books are not looked up
-const LEG_MISSING = 1; // no book for the leg in input.books
-const LEG_UNUSABLE = 2; // malformed book: LegTable.problem says why
-const LEG_PRICED = 3;
-
-/**
- * Book results of one call, two legs per funding row (2i: spot, 2i + 1: perp), written by
- * priceBooks before any Opportunity is built. Module-level and reused: ranking is synchronous.
- */
-class LegTable {
-  state = new Uint8Array(0);
-  entryComplete = new Uint8Array(0);
-  exitComplete = new Uint8Array(0);
-  bookLimited = new Uint8Array(0);
-  receivedAt = new Float64Array(0);
-  mid = new Float64Array(0);
-  entryQuote = new Float64Array(0);
-  entryBase = new Float64Array(0);
-  exitQuote = new Float64Array(0);
-  exitBase = new Float64Array(0);
-  maxNotional = new Float64Array(0);
-  problem: (string | null)[] = [];
-  /** Pair of each funding row (null: none, or the row is invalid). */
-  rows: (PairRow | null)[] = [];
-
-  reset(rowCount: number): void {
-    const n = 2 * rowCount;
-    if (this.state.length < n) {
-      this.state = new Uint8Array(n);
-      this.entryComplete = new Uint8Array(n);
-      this.exitComplete = new Uint8Array(n);
-      this.bookLimited = new Uint8Array(n);
-      this.receivedAt = new Float64Array(n);
-      this.mid = new Float64Array(n);
-      this.entryQuote = new Float64Array(n);
-      this.entryBase = new Float64Array(n);
-      this.exitQuote = new Float64Array(n);
-      this.exitBase = new Float64Array(n);
-      this.maxNotional = new Float64Array(n);
-      this.problem = new Array<string | null>(n).fill(null);
-      this.rows = new Array<PairRow | null>(rowCount).fill(null);
-    }
-  }
-
-  /** Drops the references of the last call, so they do not outlive it. */
-  clear(): void {
-    this.problem.fill(null);
-    this.rows.fill(null);
-  }
-}
-
-const legs = new LegTable();
-
 /**
  * Entry VWAP and max notional at the cap in one pass over the entry side, then the exit
- * estimate on the other side, into leg `leg` of `legs`.
+ * estimate on the other side, of book `b` (-1: none) into leg `leg` of `out` (LEG flags).
  */
-function priceLegInto(
+function priceLeg(
+  out: RankedRows,
   leg: number,
-  book: OrderBook | undefined,
+  books: BookArena,
+  b: number,
   k: number,
   inQuote: boolean,
   buy: boolean,
   notional: number,
   capBps: number,
 ): void {
-  if (book === undefined) {
-    legs.state[leg] = LEG_MISSING;
-    return;
-  }
-  legs.receivedAt[leg] = book.receivedAt;
-  let problem = touchProblem(book);
+  if (b < 0) return;
+  const lv = books.levels;
+  const bidsAt = books.bidsAt[b] as number;
+  const asksAt = books.asksAt[b] as number;
+  const bidCount = books.bidCount[b] as number;
+  const askCount = books.askCount[b] as number;
+  let problem = topProblem(lv, bidsAt, bidCount, lv, asksAt, askCount);
   if (problem === null) {
-    const mid = ((book.bids.levels[0] as number) + (book.asks.levels[0] as number)) / 2;
-    walkWithMaxInto(entryWalk, buy ? book.asks : book.bids, buy, notional, k, inQuote, slippageLimitPrice(buy, mid, capBps));
-    walkInto(exitWalk, buy ? book.bids : book.asks, !buy, notional, k, inQuote);
+    const mid = ((lv[bidsAt] as number) + (lv[asksAt] as number)) / 2;
+    const bidHead = books.bidHead[b] as number;
+    const askHead = books.askHead[b] as number;
+    const bidsTailAt = books.bidsTailAt[b] as number;
+    const asksTailAt = books.asksTailAt[b] as number;
+    // A buy enters on the asks and exits on the bids; a sell the other way round. One call site
+    // per walk: V8 then inlines each walk (its inlining budget does not stretch to two each).
+    const limit = slippageLimitPrice(buy, mid, capBps);
+    walkWithMaxLevelsInto(
+      entryWalk,
+      lv,
+      buy ? asksAt : bidsAt,
+      buy ? askHead : bidHead,
+      buy ? asksTailAt : bidsTailAt,
+      buy ? askCount - askHead : bidCount - bidHead,
+      buy,
+      notional,
+      k,
+      inQuote,
+      limit,
+    );
+    walkLevelsInto(
+      exitWalk,
+      lv,
+      buy ? bidsAt : asksAt,
+      buy ? bidHead : askHead,
+      buy ? bidsTailAt : asksTailAt,
+      buy ? bidCount - bidHead : askCount - askHead,
+      !buy,
+      notional,
+      k,
+      inQuote,
+    );
     problem = entryWalk.walkProblem ?? exitWalk.problem ?? entryWalk.maxProblem;
     if (problem === null) {
-      legs.state[leg] = LEG_PRICED;
-      legs.mid[leg] = mid;
-      legs.entryQuote[leg] = entryWalk.quote;
-      legs.entryBase[leg] = entryWalk.base;
-      legs.entryComplete[leg] = entryWalk.complete ? 1 : 0;
-      legs.exitQuote[leg] = exitWalk.quote;
-      legs.exitBase[leg] = exitWalk.base;
-      legs.exitComplete[leg] = exitWalk.complete ? 1 : 0;
-      legs.maxNotional[leg] = entryWalk.notional;
-      legs.bookLimited[leg] = entryWalk.bookLimited ? 1 : 0;
+      out.mid[leg] = mid;
+      let flags = entryWalk.bookLimited ? LEG.book | LEG.bookLimited : LEG.book;
+      if (entryWalk.complete) {
+        flags |= LEG.entryComplete;
+        out.entryVwap[leg] = entryWalk.quote / entryWalk.base;
+      }
+      if (exitWalk.complete) {
+        flags |= LEG.exitComplete;
+        out.exitVwap[leg] = exitWalk.quote / exitWalk.base;
+      }
+      out.legMax[leg] = entryWalk.notional;
+      out.legFlags[leg] = flags;
       return;
     }
   }
-  legs.state[leg] = LEG_UNUSABLE;
-  legs.problem[leg] = problem;
+  out.legFlags[leg] = LEG.book | (problemCode(problem) << LEG.problemShift);
 }
 
 /**
- * Looks up and prices the books of every valid funding row, in one pass before any row is
- * built. The walks are bound by first reads of book memory; run back to back they are not
- * interleaved with the allocation of each row's result objects, which pushes the next books out
- * of cache (measured on bench/rank.ts: ~8% faster than pricing each row's books as it is built).
+ * Finds the pair and prices the books of every valid funding row, before any row is assessed.
+ * The walks are bound by first reads of book memory; run back to back, they are not interleaved
+ * with the reads of each row's funding, ticker and pair objects and the writes of its columns.
  */
-function priceBooks(input: RankInput, venues: Venues): void {
+function priceBooks(input: RankInput, venues: Venues, out: RankedRows): void {
   const { funding, books } = input;
   const { notional, maxSlippageBps } = input.params;
-  legs.reset(funding.length);
   for (let i = 0; i < funding.length; i++) {
     const f = funding[i] as FundingSnapshot;
-    const row = validFunding(f) ? pairRow(venues.get(f.venue), f.symbol) : null;
-    legs.rows[i] = row;
-    if (row === null || !row.priceable) {
-      legs.state[2 * i] = LEG_UNPRICED;
-      legs.state[2 * i + 1] = LEG_UNPRICED;
-      continue;
-    }
+    if (!validFunding(f)) continue;
+    const v = venues.get(f.venue);
+    const row = pairRow(v, f.symbol);
+    out.pair[i] = row;
+    if (row === null || !row.priceable || v.bookOf === null) continue;
     // Carry buys spot and sells the perp; reverse carry the other way round.
     const reverse = f.rate < 0;
-    priceLegInto(2 * i, books.get(row.spotBookKey), row.spotK, row.spotInQuote, !reverse, notional, maxSlippageBps);
-    priceLegInto(2 * i + 1, books.get(row.perpBookKey), row.perpK, row.perpInQuote, reverse, notional, maxSlippageBps);
+    priceLeg(out, 2 * i, books, v.bookOf[row.spotMarket] as number, row.spotK, row.spotInQuote, !reverse, notional, maxSlippageBps);
+    priceLeg(out, 2 * i + 1, books, v.bookOf[row.perpMarket] as number, row.perpK, row.perpInQuote, reverse, notional, maxSlippageBps);
   }
-}
-
-/** The LegQuote of a LEG_PRICED leg. */
-function legQuote(leg: number, symbol: string, takerFee: number, buy: boolean): LegQuote {
-  const mid = legs.mid[leg] as number;
-  const side = buy ? 'buy' : 'sell';
-  const exitSide = buy ? 'sell' : 'buy';
-  const maxNotional = legs.maxNotional[leg] as number;
-  const maxNotionalBookLimited = legs.bookLimited[leg] === 1;
-  if (legs.entryComplete[leg] === 1 && legs.exitComplete[leg] === 1) {
-    // Usual case, kept free of nulls so each number is boxed once, straight into the quote.
-    const entryVwap = (legs.entryQuote[leg] as number) / (legs.entryBase[leg] as number);
-    const exitVwap = (legs.exitQuote[leg] as number) / (legs.exitBase[leg] as number);
-    return {
-      symbol,
-      side,
-      entryVwap,
-      exitVwap,
-      mid,
-      entrySlippageBps: slippageBps(side, entryVwap, mid),
-      exitSlippageBps: slippageBps(exitSide, exitVwap, mid),
-      takerFee,
-      maxNotional,
-      maxNotionalBookLimited,
-    };
-  }
-  const entryVwap = legs.entryComplete[leg] === 1 ? (legs.entryQuote[leg] as number) / (legs.entryBase[leg] as number) : null;
-  const exitVwap = legs.exitComplete[leg] === 1 ? (legs.exitQuote[leg] as number) / (legs.exitBase[leg] as number) : null;
-  return {
-    symbol,
-    side,
-    entryVwap,
-    exitVwap,
-    mid,
-    entrySlippageBps: entryVwap === null ? null : slippageBps(side, entryVwap, mid),
-    exitSlippageBps: exitVwap === null ? null : slippageBps(exitSide, exitVwap, mid),
-    takerFee,
-    maxNotional,
-    maxNotionalBookLimited,
-  };
-}
-
-function legCost(q: LegQuote): number | null {
-  if (q.entrySlippageBps === null || q.exitSlippageBps === null) return null;
-  return 2 * q.takerFee + (q.entrySlippageBps + q.exitSlippageBps) / 1e4;
 }
 
 /**
- * The Opportunity for funding row `i` (`f`) from `facts`, the reasons gathered so far (see
- * assess) and its legs in `legs` (see priceBooks).
+ * Files funding row `i` (`f`, valid, legs priced by priceBooks) into `out`, from its pair `row`,
+ * the reasons `assess` found and `facts`.
  */
-function price(input: RankInput, f: FundingSnapshot, i: number): Opportunity {
+function rankRow(input: RankInput, out: RankedRows, i: number, f: FundingSnapshot, v: VenueContext, row: PairRow | null, found: number): void {
   const p = input.params;
   const H = p.holdHours;
-  const { row, reverse, grossApr, borrowApr, needsBorrow, ticker } = facts;
+  const books = input.books;
+  const { reverse, grossApr, borrowApr, needsBorrow, ticker } = facts;
   const factsOldest = facts.oldest;
   let oldest = factsOldest;
+  let reasons = found;
+  let flags = reverse ? ROW.reverse : 0;
 
-  let sq: LegQuote | null = null;
-  let pq: LegQuote | null = null;
+  // Legs: cost and max notional of each priced one.
+  let spotCost = Number.NaN;
+  let perpCost = Number.NaN;
+  let maxNotional = Number.NaN;
   let exhausted = false;
   let exitExhausted = false;
   if (row !== null && row.priceable) {
     const s = 2 * i;
-    if (legs.state[s] === LEG_MISSING) addReason(RANK_REASONS.missingSpotBook);
-    else {
-      if ((legs.receivedAt[s] as number) < oldest) oldest = legs.receivedAt[s] as number;
-      if (legs.state[s] === LEG_UNUSABLE) addReason(`spot book unusable: ${legs.problem[s] as string}`);
-      else {
-        sq = legQuote(s, row.spotSymbol as string, row.spotTaker, !reverse);
-        exhausted = legs.entryComplete[s] === 0;
-        exitExhausted = legs.exitComplete[s] === 0;
-      }
-    }
     const q = s + 1;
-    if (legs.state[q] === LEG_MISSING) addReason(RANK_REASONS.missingPerpBook);
+    const sf = out.legFlags[s] as number;
+    const pf = out.legFlags[q] as number;
+    const bookOf = v.bookOf as Int32Array;
+    if ((sf & LEG.book) === 0) reasons |= REASON.missingSpotBook;
     else {
-      if ((legs.receivedAt[q] as number) < oldest) oldest = legs.receivedAt[q] as number;
-      if (legs.state[q] === LEG_UNUSABLE) addReason(`perp book unusable: ${legs.problem[q] as string}`);
-      else {
-        pq = legQuote(q, row.perpSymbol, row.perpTaker, reverse);
-        exhausted ||= legs.entryComplete[q] === 0;
-        exitExhausted ||= legs.exitComplete[q] === 0;
-      }
+      const at = books.receivedAt[bookOf[row.spotMarket] as number] as number;
+      if (at < oldest) oldest = at;
+      if (sf >> LEG.problemShift !== 0) reasons |= REASON.spotUnusable;
+    }
+    if ((pf & LEG.book) === 0) reasons |= REASON.missingPerpBook;
+    else {
+      const at = books.receivedAt[bookOf[row.perpMarket] as number] as number;
+      if (at < oldest) oldest = at;
+      if (pf >> LEG.problemShift !== 0) reasons |= REASON.perpUnusable;
+    }
+    const spotPriced = (sf & LEG.book) !== 0 && sf >> LEG.problemShift === 0;
+    const perpPriced = (pf & LEG.book) !== 0 && pf >> LEG.problemShift === 0;
+    if (spotPriced) {
+      flags |= ROW.spotQuote;
+      exhausted = (sf & LEG.entryComplete) === 0;
+      exitExhausted = (sf & LEG.exitComplete) === 0;
+      if (!exhausted && !exitExhausted) spotCost = legCost(row.spotTaker, !reverse, out.entryVwap[s] as number, out.exitVwap[s] as number, out.mid[s] as number);
+    }
+    if (perpPriced) {
+      flags |= ROW.perpQuote;
+      const entryDone = (pf & LEG.entryComplete) !== 0;
+      const exitDone = (pf & LEG.exitComplete) !== 0;
+      exhausted ||= !entryDone;
+      exitExhausted ||= !exitDone;
+      if (entryDone && exitDone) perpCost = legCost(row.perpTaker, reverse, out.entryVwap[q] as number, out.exitVwap[q] as number, out.mid[q] as number);
+    }
+    if (spotPriced && perpPriced) {
+      maxNotional = Math.min(out.legMax[s] as number, out.legMax[q] as number);
+      flags |= ROW.maxNotional;
     }
   }
   // Books can be older than the funding row: re-check staleness with them included.
   if (oldest < factsOldest && input.now - oldest > p.staleAfterMs && input.now - factsOldest <= p.staleAfterMs) {
-    addReason(RANK_REASONS.stale);
+    reasons |= REASON.staleBooks;
   }
 
-  let maxNotional: number | null = null;
-  let roundTrip: number | null = null;
-  if (sq !== null && pq !== null) {
-    maxNotional = Math.min(sq.maxNotional, pq.maxNotional);
+  let roundTrip = Number.NaN;
+  if ((flags & ROW.maxNotional) !== 0) {
     // Exhaustion implies notional > maxNotional; checked too so rounding cannot hide it.
-    if (p.notional > maxNotional || exhausted) addReason(RANK_REASONS.thin);
-    if (exitExhausted) addReason(RANK_REASONS.thinExit);
-    const cs = legCost(sq);
-    const cp = legCost(pq);
-    if (cs !== null && cp !== null) roundTrip = cs + cp;
+    if (p.notional > maxNotional || exhausted) reasons |= REASON.thin;
+    if (exitExhausted) reasons |= REASON.thinExit;
+    if (!exhausted && !exitExhausted) {
+      roundTrip = spotCost + perpCost;
+      flags |= ROW.roundTrip;
+    }
   }
 
   const fundingPerHour = Math.abs(f.rate) / f.intervalHours;
-  let borrowCost: number | null = null;
+  let borrowCost = 0;
   let borrowPerHour = 0;
   let economicsKnown = true;
   if (reverse) {
-    if (borrowApr === null) economicsKnown = false;
+    if (Number.isNaN(borrowApr)) economicsKnown = false;
     else {
       borrowCost = (borrowApr * H) / HOURS_PER_YEAR;
       borrowPerHour = borrowApr / HOURS_PER_YEAR;
+      flags |= ROW.borrowCost;
     }
   }
-  let netReturn: number | null = null;
-  let netApr: number | null = null;
-  let breakEven: number | null = null;
-  if (roundTrip !== null && economicsKnown) {
-    netReturn = fundingPerHour * H - roundTrip - (borrowCost ?? 0);
+  let netApr = 0;
+  if ((flags & ROW.roundTrip) !== 0 && economicsKnown) {
+    const netReturn = fundingPerHour * H - roundTrip - borrowCost;
     netApr = (netReturn * HOURS_PER_YEAR) / H;
     const perHour = fundingPerHour - borrowPerHour;
-    breakEven = perHour > 0 ? roundTrip / perHour : null;
-    if (netApr < p.minNetApr) addReason(RANK_REASONS.lowNetApr);
+    if (perHour > 0) {
+      out.breakEven[i] = roundTrip / perHour;
+      flags |= ROW.breakEven;
+    }
+    if (netApr < p.minNetApr) reasons |= REASON.lowNetApr;
+    out.netReturn[i] = netReturn;
+    flags |= ROW.net;
   }
 
-  const status: OpportunityStatus = needsBorrow ? 'needs_borrow' : reasonCount > 0 ? 'filtered' : 'ok';
-  return {
-    venue: f.venue,
-    base: f.base,
-    quote: f.quote,
-    perpSymbol: f.symbol,
-    spotSymbol: row?.spotSymbol ?? null,
-    direction: reverse ? 'reverse' : 'carry',
-    settlement: f.settlement,
-    contractSize: f.contractSize,
-    rate: f.rate,
-    rateKind: f.rateKind,
-    intervalHours: f.intervalHours,
-    continuous: f.continuous,
-    grossApr,
-    notional: p.notional,
-    spot: sq,
-    perp: pq,
-    roundTripCost: roundTrip,
-    borrowCost,
-    netReturnHold: netReturn,
-    netApr,
-    breakEvenHours: breakEven,
-    maxNotional,
-    nextFundingTime: f.nextFundingTime,
-    quoteVolume24h: ticker?.quoteVolume24h ?? null,
-    dataAgeMs: input.now - oldest,
-    status,
-    reasons: takeReasons(),
-  };
-}
-
-const STATUS_ORDER: Readonly<Record<OpportunityStatus, number>> = { ok: 0, needs_borrow: 1, filtered: 2 };
-
-// Returns only -1/0/1: a fractional difference would be boxed on every call from the sort.
-function compare(x: Opportunity, y: Opportunity): number {
-  const sx = STATUS_ORDER[x.status];
-  const sy = STATUS_ORDER[y.status];
-  if (sx !== sy) return sx < sy ? -1 : 1;
-  const nx = x.netApr;
-  const ny = y.netApr;
-  if (nx !== ny) {
-    if (nx === null) return 1;
-    if (ny === null) return -1;
-    return nx > ny ? -1 : 1;
+  const volume = ticker?.quoteVolume24h ?? null;
+  if (volume !== null) {
+    out.volume[i] = volume;
+    flags |= ROW.volume;
   }
-  const gx = Math.abs(x.grossApr);
-  const gy = Math.abs(y.grossApr);
-  if (gx !== gy) return gx > gy ? -1 : 1;
-  if (x.venue !== y.venue) return x.venue < y.venue ? -1 : 1;
-  return x.perpSymbol < y.perpSymbol ? -1 : x.perpSymbol > y.perpSymbol ? 1 : 0;
+  const status = needsBorrow ? STATUS_CODE.needs_borrow : reasons !== 0 ? STATUS_CODE.filtered : STATUS_CODE.ok;
+  out.group[i] = 2 * status + ((flags & ROW.net) !== 0 ? 0 : 1);
+  out.netApr[i] = netApr;
+  out.absGrossApr[i] = Math.abs(grossApr);
+  out.roundTrip[i] = roundTrip;
+  out.maxNotional[i] = maxNotional;
+  out.borrowCost[i] = borrowCost;
+  out.dataAge[i] = input.now - oldest;
+  out.flags[i] = flags;
+  out.reasons[i] = reasons;
 }
 
 /**
- * Sort keys of the rows of one call, filled as rows are priced: the sort then runs over these
- * compact arrays instead of the scattered Opportunity objects. group = status × 2 + (net APR
- * unknown ? 1 : 0), which orders status first and, within one, known net APRs before unknown.
+ * Every valid funding row ranked, ok first by net APR (see rank-sort.ts), as columns: read rows
+ * with at() / slice(). Funding rows that break the FundingSnapshot contract are in `skipped`.
  */
-class SortKeys {
-  group = new Uint8Array(0);
-  net = new Float64Array(0);
-  gross = new Float64Array(0);
-  order = new Int32Array(0);
-  tmp = new Int32Array(0);
-  n = 0;
-
-  reset(capacity: number): void {
-    if (this.group.length < capacity) {
-      this.group = new Uint8Array(capacity);
-      this.net = new Float64Array(capacity);
-      this.gross = new Float64Array(capacity);
-      this.order = new Int32Array(capacity);
-      this.tmp = new Int32Array(capacity);
-    }
-    this.n = 0;
-  }
-
-  add(o: Opportunity): void {
-    const i = this.n++;
-    const known = o.netApr !== null;
-    this.group[i] = STATUS_ORDER[o.status] * 2 + (known ? 0 : 1);
-    this.net[i] = known ? (o.netApr as number) : 0;
-    this.gross[i] = Math.abs(o.grossApr);
-  }
-}
-
-const keys = new SortKeys();
-
-/** Whether row i goes after row j: `compare` on the keys, full ties in row order (stable). */
-function after(opps: readonly Opportunity[], i: number, j: number): boolean {
-  const { group, net, gross } = keys;
-  const gi = group[i] as number;
-  const gj = group[j] as number;
-  if (gi !== gj) return gi > gj;
-  const ni = net[i] as number;
-  const nj = net[j] as number;
-  if (ni !== nj) return !(ni > nj);
-  const ai = gross[i] as number;
-  const aj = gross[j] as number;
-  if (ai !== aj) return !(ai > aj);
-  return compare(opps[i] as Opportunity, opps[j] as Opportunity) > 0;
-}
-
-/**
- * Sorted copy of `opps` (keys filled row by row in `keys`): a stable bottom-up merge sort of
- * row indices, runs of 8 by insertion first. Same order as Array#sort with `compare`, which is
- * stable too; hand-written because comparator calls from the built-in sort cost more than the
- * rest of it.
- */
-function sortOpportunities(opps: readonly Opportunity[]): Opportunity[] {
-  const n = opps.length;
-  let src = keys.order;
-  let dst = keys.tmp;
-  for (let i = 0; i < n; i++) src[i] = i;
-  const RUN = 8;
-  for (let lo = 0; lo < n; lo += RUN) {
-    const hi = Math.min(lo + RUN, n);
-    for (let i = lo + 1; i < hi; i++) {
-      const x = src[i] as number;
-      let j = i - 1;
-      while (j >= lo && after(opps, src[j] as number, x)) {
-        src[j + 1] = src[j] as number;
-        j--;
-      }
-      src[j + 1] = x;
-    }
-  }
-  for (let width = RUN; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let a = lo;
-      let b = mid;
-      let k = lo;
-      while (a < mid && b < hi) {
-        // Left wins ties: stable.
-        if (after(opps, src[a] as number, src[b] as number)) dst[k++] = src[b++] as number;
-        else dst[k++] = src[a++] as number;
-      }
-      while (a < mid) dst[k++] = src[a++] as number;
-      while (b < hi) dst[k++] = src[b++] as number;
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-  }
-  const out = new Array<Opportunity>(n);
-  for (let i = 0; i < n; i++) out[i] = opps[src[i] as number] as Opportunity;
-  return out;
-}
-
-/** Every valid funding row as an Opportunity, ok first by net APR, plus rows that were unusable. */
-export function rankWithSkipped(input: RankInput): RankResult {
-  const venues = new Venues(input, input.tickers);
+export function rankRows(input: RankInput): RankedRows {
   const { funding } = input;
-  const opportunities: Opportunity[] = [];
-  const skipped: SkippedItem[] = [];
-  reasonCount = 0;
-  keys.reset(funding.length);
-  priceBooks(input, venues);
+  const venues = new Venues(input, input.books);
+  const out = new RankedRows(funding, input.params.notional);
+  priceBooks(input, venues, out);
+  let n = 0;
   for (let i = 0; i < funding.length; i++) {
     const f = funding[i] as FundingSnapshot;
     if (!validFunding(f)) {
-      skipped.push({
+      out.skipped.push({
         venue: f.venue,
         symbol: f.symbol,
         reason: `invalid funding snapshot: rate ${f.rate}, interval ${f.intervalHours}h`,
       });
       continue;
     }
-    assess(input, f, venues.get(f.venue), legs.rows[i] as PairRow | null);
-    const o = price(input, f, i);
-    keys.add(o);
-    opportunities.push(o);
+    const v = venues.get(f.venue);
+    const row = out.pair[i] ?? null;
+    rankRow(input, out, i, f, v, row, assess(input, f, v, row));
+    out.order[n++] = i;
   }
-  legs.clear();
-  return { opportunities: sortOpportunities(opportunities), skipped };
+  out.length = n;
+  sortRows(out);
+  return out;
+}
+
+/** Every valid funding row as an Opportunity, ok first by net APR, plus rows that were unusable. */
+export function rankWithSkipped(input: RankInput): RankResult {
+  const rows = rankRows(input);
+  return { opportunities: rows.slice(), skipped: rows.skipped };
 }
 
 /**
@@ -757,5 +506,5 @@ export function rankWithSkipped(input: RankInput): RankResult {
  * report them.
  */
 export function rankOpportunities(input: RankInput): readonly Opportunity[] {
-  return rankWithSkipped(input).opportunities;
+  return rankRows(input).slice();
 }

@@ -15,6 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderBook } from '../../src/domain/book.js';
+import { arenaBookLevels, packBooks } from '../../src/domain/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
@@ -152,12 +153,26 @@ function build(coins: readonly Coin[], over: Partial<Omit<RankInput, 'params'>> 
     markets,
     funding: fund,
     tickers,
-    books,
+    books: packBooks(markets, books.values()),
     borrow: new Map<string, VenueBorrow>([['v', { canBorrow: true, aprByBase: new Map([['BTC', 0.0876]]) }]]),
     closedVenues: new Set(['bitmex']),
     params: spotPerpCarryParamsSchema.parse({ ...params }),
     ...rest,
   };
+}
+
+/** The input's books as a Map by bookKey, to edit and repack with withBooks. */
+function bookMap(input: RankInput): Map<string, OrderBook> {
+  const out = new Map<string, OrderBook>();
+  for (let b = 0; b < input.books.count; b++) {
+    const l = arenaBookLevels(input.books, b);
+    out.set(bookKey(l.venue, l.symbol), orderBook(l));
+  }
+  return out;
+}
+
+function withBooks(input: RankInput, books: ReadonlyMap<string, OrderBook>): RankInput {
+  return { ...input, books: packBooks(input.markets, books.values()) };
 }
 
 function only(input: RankInput): Opportunity {
@@ -358,18 +373,18 @@ describe('filters, each with its reason', () => {
 
   it('a stale book makes the row stale and sets its age', () => {
     const input = build([{ base: 'BTC', rate: 0.0008 }]);
-    const books = new Map(input.books);
+    const books = bookMap(input);
     books.set('v|BTC/USDT:USDT', book('v', 'BTC/USDT:USDT', PERP_BIDS, PERP_ASKS, NOW - 150_000));
-    const o = only({ ...input, books });
+    const o = only(withBooks(input, books));
     expect(o.reasons).toEqual([RANK_REASONS.stale]);
     expect(o.dataAgeMs).toBe(150_000);
   });
 
   it('missing perp book: no costs, no max notional (null, never 0)', () => {
     const input = build([{ base: 'BTC', rate: 0.0008 }]);
-    const books = new Map(input.books);
+    const books = bookMap(input);
     books.delete('v|BTC/USDT:USDT');
-    const o = only({ ...input, books });
+    const o = only(withBooks(input, books));
     expect(o.reasons).toEqual([RANK_REASONS.missingPerpBook]);
     expect(o.perp).toBeNull();
     expect(o.roundTripCost).toBeNull();
@@ -390,9 +405,9 @@ describe('filters, each with its reason', () => {
 
   it('a crossed book is reported, not priced', () => {
     const input = build([{ base: 'BTC', rate: 0.0008 }]);
-    const books = new Map(input.books);
+    const books = bookMap(input);
     books.set('v|BTC/USDT', book('v', 'BTC/USDT', [[100.1, 1]], [[100, 1]]));
-    const o = only({ ...input, books });
+    const o = only(withBooks(input, books));
     expect(o.status).toBe('filtered');
     expect(o.reasons.join()).toMatch(/spot book unusable: crossed/);
     expect(o.spot).toBeNull();

@@ -11,6 +11,7 @@ import { BYBIT_TAPE } from '../support/shared-data.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { orderBook, sideLevels } from '../../src/domain/book.js';
+import { packBooks } from '../../src/domain/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema } from '../../strategies/spot-perp-carry/params.js';
@@ -103,13 +104,14 @@ const BOOKS = new Map<string, OrderBook>(
   ]),
 );
 
-function input(over: Partial<RankInput> = {}): RankInput {
+function input(over: Partial<Omit<RankInput, 'books'>> = {}): RankInput {
+  const markets = over.markets ?? new Map([['bybit', MARKETS]]);
   return {
     now: T0,
-    markets: new Map([['bybit', MARKETS]]),
+    markets,
     funding: FUNDING,
     tickers: TICKERS,
-    books: BOOKS,
+    books: packBooks(markets, BOOKS.values()),
     borrow: new Map([['bybit', { canBorrow: true }]]),
     closedVenues: new Set(['bitmex']),
     params: spotPerpCarryParamsSchema.parse({}),
