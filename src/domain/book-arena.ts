@@ -19,6 +19,7 @@
  * the normaliser's packing of each book's levels: outside ranking. OrderBook objects stay the
  * currency everywhere else.
  */
+import { checkLevelsInto, newLevelCheck } from '../pricing/depth.js';
 import type { BookLevel, BookSide, Market, OrderBook, ReadonlyFloat64Array, VenueId } from './market.js';
 
 /** Levels per side kept at the front of the arena (the head); see above. */
@@ -35,9 +36,14 @@ export interface VenueBooks {
 /**
  * Book b's bids are bidCount[b] levels: the first bidHead[b] of them from levels[bidsAt[b]],
  * the rest from levels[bidsTailAt[b]]; its asks likewise. Each span is packed as a BookSide is
- * ([p0, a0, p1, a1, …], best first) and the levels are copied unchanged, so a walk over them
- * (walkLevelsInto, walkWithMaxLevelsInto) gives bit for bit what it gives over the OrderBook.
- * A non-empty side always has its best level in the head.
+ * ([p0, a0, p1, a1, …], best first) and the levels are copied unchanged. A non-empty side always
+ * has its best level in the head.
+ *
+ * Each side's levels are checked once, here, as the walks would check them as they read
+ * (checkLevelsInto, for a taker selling into the bids and buying from the asks): bidValid[b]
+ * levels from the top pass, and bidStop[b] says why the next does not (null: all pass). Walks
+ * over those levels (walkLevelsInto, walkWithMaxLevelsInto) then give bit for bit what the
+ * checking walks give over the OrderBook.
  */
 export interface BookArena {
   readonly levels: ReadonlyFloat64Array;
@@ -46,10 +52,14 @@ export interface BookArena {
   readonly bidHead: Int32Array;
   readonly bidsTailAt: Int32Array;
   readonly bidCount: Int32Array;
+  readonly bidValid: Int32Array;
+  readonly bidStop: readonly (string | null)[];
   readonly asksAt: Int32Array;
   readonly askHead: Int32Array;
   readonly asksTailAt: Int32Array;
   readonly askCount: Int32Array;
+  readonly askValid: Int32Array;
+  readonly askStop: readonly (string | null)[];
   readonly receivedAt: Float64Array;
   /** The book's eventTime, NaN for null (a venue timestamp is a positive integer when present). */
   readonly eventTime: Float64Array;
@@ -112,6 +122,11 @@ export function packBooks(
   const askHead = new Int32Array(n);
   const asksTailAt = new Int32Array(n);
   const askCount = new Int32Array(n);
+  const bidValid = new Int32Array(n);
+  const askValid = new Int32Array(n);
+  const bidStop: (string | null)[] = new Array<string | null>(n).fill(null);
+  const askStop: (string | null)[] = new Array<string | null>(n).fill(null);
+  const check = newLevelCheck();
   const receivedAt = new Float64Array(n);
   const eventTime = new Float64Array(n);
   const venue: VenueId[] = new Array<VenueId>(n);
@@ -128,6 +143,12 @@ export function packBooks(
     askHead[s] = Math.min(headLevels, b.asks.length);
     asksAt[s] = at;
     at = copyLevels(b.asks, 0, askHead[s] as number, levels, at);
+    checkLevelsInto(check, b.bids.levels, 0, b.bids.length, false);
+    bidValid[s] = check.valid;
+    bidStop[s] = check.problem;
+    checkLevelsInto(check, b.asks.levels, 0, b.asks.length, true);
+    askValid[s] = check.valid;
+    askStop[s] = check.problem;
     receivedAt[s] = b.receivedAt;
     eventTime[s] = b.eventTime ?? Number.NaN;
     venue[s] = b.venue;
@@ -147,10 +168,14 @@ export function packBooks(
     bidHead,
     bidsTailAt,
     bidCount,
+    bidValid,
+    bidStop,
     asksAt,
     askHead,
     asksTailAt,
     askCount,
+    askValid,
+    askStop,
     receivedAt,
     eventTime,
     venue,

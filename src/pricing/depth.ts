@@ -99,6 +99,48 @@ export function newWalkState(): WalkState {
   return { quote: 0, base: 0, levelsUsed: 0, complete: false, problem: null };
 }
 
+/** How far the walks can read one side: see checkLevelsInto. */
+export interface LevelCheck {
+  /** Levels from the top that pass the walks' checks. */
+  valid: number;
+  /** Why level `valid` does not (a BOOK_PROBLEMS text); null when every level passes. */
+  problem: string | null;
+}
+
+export function newLevelCheck(): LevelCheck {
+  return { valid: 0, problem: null };
+}
+
+/**
+ * The checks a walk makes on the levels it reads, made once over a whole side: a positive
+ * finite price, a finite amount >= 0, and prices in order for a taker of direction `buy` (asks
+ * ascending, bids descending; equal prices allowed). The walks take the result instead of
+ * checking level by level: they read `valid` levels and, if they need more, stop with `problem`,
+ * which is where and why a walk checking as it went would have stopped.
+ */
+export function checkLevelsInto(out: LevelCheck, lv: ReadonlyFloat64Array, at: number, count: number, buy: boolean): void {
+  let prev = buy ? 0 : Infinity;
+  for (let i = 0; i < count; i++) {
+    const p = lv[at + 2 * i] as number;
+    const a = lv[at + 2 * i + 1] as number;
+    if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
+      out.valid = i;
+      out.problem = BOOK_PROBLEMS.badLevel;
+      return;
+    }
+    if (buy ? p < prev : p > prev) {
+      out.valid = i;
+      out.problem = BOOK_PROBLEMS.unsorted;
+      return;
+    }
+    prev = p;
+  }
+  out.valid = count;
+  out.problem = null;
+}
+
+const sideCheck = newLevelCheck();
+
 /**
  * Core walk, writing into `st`. Quote notional per level is amount × k × price
  * (base-denominated) or amount × k (quote-denominated, inverse); see units.ts.
@@ -112,15 +154,18 @@ export function walkInto(
   k: number,
   inQuote: boolean,
 ): void {
-  walkLevelsInto(st, levels.levels, 0, levels.length, 0, 0, buy, targetQuote, k, inQuote);
+  checkLevelsInto(sideCheck, levels.levels, 0, levels.length, buy);
+  walkLevelsInto(st, levels.levels, 0, sideCheck.valid, 0, 0, sideCheck.problem, targetQuote, k, inQuote);
 }
 
 /**
- * walkInto over a side packed in `lv` in up to two spans: its first `headCount` levels from
- * index `headAt`, then `tailCount` more from `tailAt` (level i of a span is lv[at + 2i],
- * lv[at + 2i + 1]). That is how a BookArena stores a side (top levels of all books together,
- * see book-arena.ts), walked here without a BookSide object; a side in one piece has no tail.
- * The levels are read in the same order either way, so the result is the same bit for bit.
+ * walkInto over checked levels (checkLevelsInto) packed in `lv` in up to two spans: `headCount`
+ * levels from index `headAt`, then `tailCount` more from `tailAt` (level i of a span is
+ * lv[at + 2i], lv[at + 2i + 1]); `stop` is the problem to report if the walk needs a level past
+ * them (null: the side ends there). That is how a BookArena stores a side (top levels of all
+ * books together, levels checked when packed; see book-arena.ts), walked without a BookSide
+ * object or a check per level; a side in one piece has no tail. The same levels are read in the
+ * same order as walkInto reads them, so the result is the same bit for bit.
  */
 export function walkLevelsInto(
   st: WalkState,
@@ -129,7 +174,7 @@ export function walkLevelsInto(
   headCount: number,
   tailAt: number,
   tailCount: number,
-  buy: boolean,
+  stop: string | null,
   targetQuote: number,
   k: number,
   inQuote: boolean,
@@ -139,42 +184,26 @@ export function walkLevelsInto(
   let used = 0;
   let complete = targetQuote === 0;
   let filledInLevel = false;
-  let problem: string | null = null;
-  let prev = buy ? 0 : Infinity;
-  let j = headAt;
-  let end = headAt + 2 * headCount;
-  let tailLeft = tailCount > 0;
-  while (!complete) {
-    if (j === end) {
-      if (!tailLeft) break;
-      tailLeft = false;
-      j = tailAt;
-      end = tailAt + 2 * tailCount;
-    }
-    const p = lv[j] as number;
-    const a = lv[j + 1] as number;
-    j += 2;
-    if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
-      problem = BOOK_PROBLEMS.badLevel;
-      break;
-    }
-    if (buy ? p < prev : p > prev) {
-      problem = BOOK_PROBLEMS.unsorted;
-      break;
-    }
-    prev = p;
-    const lq = inQuote ? a * k : a * k * p;
-    if (lq === 0) continue;
-    used++;
-    const need = targetQuote - q;
-    if (lq >= need) {
-      // Partial level: whatever the unit, `need` quote at price p is need / p base. The quote
-      // filled is then exactly the target (stored below): assigning targetQuote to q here would
-      // make V8 keep q as a tagged value and allocate a number on every level.
-      b += need / p;
-      filledInLevel = true;
-      complete = true;
-    } else {
+  // The head span, then the tail: one inner loop per span keeps each a plain counted loop.
+  walk: for (let span = 0; span < 2 && !complete; span++) {
+    const from = span === 0 ? headAt : tailAt;
+    const end = from + 2 * (span === 0 ? headCount : tailCount);
+    for (let j = from; j < end; j += 2) {
+      const p = lv[j] as number;
+      const a = lv[j + 1] as number;
+      const lq = inQuote ? a * k : a * k * p;
+      if (lq === 0) continue;
+      used++;
+      const need = targetQuote - q;
+      if (lq >= need) {
+        // Partial level: whatever the unit, `need` quote at price p is need / p base. The quote
+        // filled is then exactly the target (stored below): assigning targetQuote to q here would
+        // make V8 keep q as a tagged value and allocate a number on every level.
+        b += need / p;
+        filledInLevel = true;
+        complete = true;
+        break walk;
+      }
       q += lq;
       b += inQuote ? lq / p : a * k;
     }
@@ -183,7 +212,7 @@ export function walkLevelsInto(
   st.base = b;
   st.levelsUsed = used;
   st.complete = complete;
-  st.problem = problem;
+  st.problem = complete ? null : stop;
 }
 
 /** Take `targetQuote` of notional from the side a taker of `side` consumes. */

@@ -12,7 +12,7 @@
  * is the answer.
  */
 import type { BookSide, OrderBook, ReadonlyFloat64Array } from '../domain/market.js';
-import { BOOK_PROBLEMS, levelsFor, type Side } from './depth.js';
+import { BOOK_PROBLEMS, checkLevelsInto, levelsFor, newLevelCheck, type Side } from './depth.js';
 import type { AmountModel } from './units.js';
 
 export interface MaxNotional {
@@ -125,6 +125,8 @@ export function newWalkMaxState(): WalkMaxState {
  * prices thousands of books per scan, and this reads the entry side's levels once instead of
  * twice. Arguments unchecked, as for the two walks it replaces.
  */
+const sideCheck = newLevelCheck();
+
 export function walkWithMaxInto(
   st: WalkMaxState,
   levels: BookSide,
@@ -134,12 +136,14 @@ export function walkWithMaxInto(
   inQuote: boolean,
   limit: number,
 ): void {
-  walkWithMaxLevelsInto(st, levels.levels, 0, levels.length, 0, 0, buy, targetQuote, k, inQuote, limit);
+  checkLevelsInto(sideCheck, levels.levels, 0, levels.length, buy);
+  walkWithMaxLevelsInto(st, levels.levels, 0, sideCheck.valid, 0, 0, sideCheck.problem, buy, targetQuote, k, inQuote, limit);
 }
 
 /**
- * walkWithMaxInto over a side packed in `lv` in up to two spans, `headCount` levels from
- * `headAt` then `tailCount` from `tailAt`, as a BookArena stores it (see walkLevelsInto).
+ * walkWithMaxInto over checked levels in up to two spans, `headCount` levels from `headAt` then
+ * `tailCount` from `tailAt`, with `stop` the problem past them, as a BookArena keeps a side (see
+ * walkLevelsInto).
  */
 export function walkWithMaxLevelsInto(
   st: WalkMaxState,
@@ -148,6 +152,7 @@ export function walkWithMaxLevelsInto(
   headCount: number,
   tailAt: number,
   tailCount: number,
+  stop: string | null,
   buy: boolean,
   targetQuote: number,
   k: number,
@@ -161,49 +166,35 @@ export function walkWithMaxLevelsInto(
   let walkB = 0;
   let maxDone = false;
   let maxN = 0;
-  let problem: string | null = null;
-  let prev = buy ? 0 : Infinity;
-  let j = headAt;
-  let end = headAt + 2 * headCount;
-  let tailLeft = tailCount > 0;
-  for (;;) {
-    if (j === end) {
-      if (!tailLeft) break;
-      tailLeft = false;
-      j = tailAt;
-      end = tailAt + 2 * tailCount;
+  // The head span, then the tail: one inner loop per span keeps each a plain counted loop.
+  walk: for (let span = 0; span < 2; span++) {
+    const from = span === 0 ? headAt : tailAt;
+    const end = from + 2 * (span === 0 ? headCount : tailCount);
+    for (let j = from; j < end; j += 2) {
+      const p = lv[j] as number;
+      const a = lv[j + 1] as number;
+      const lq = inQuote ? a * k : a * k * p;
+      if (lq === 0) continue;
+      const q2 = q + lq;
+      const b2 = b + (inQuote ? lq / p : a * k);
+      if (!walkDone && lq >= targetQuote - q) {
+        // Partial level: whatever the unit, the missing quote at price p is that / p base.
+        walkB = b + (targetQuote - q) / p;
+        walkQ = targetQuote;
+        walkDone = true;
+      }
+      if (!maxDone && !(buy ? q2 <= limit * b2 : q2 >= limit * b2)) {
+        const solved = (limit * (p * b - q)) / (p - limit);
+        maxN = solved < q ? q : solved > q2 ? q2 : solved;
+        maxDone = true;
+      }
+      if (walkDone && maxDone) break walk;
+      q = q2;
+      b = b2;
     }
-    const p = lv[j] as number;
-    const a = lv[j + 1] as number;
-    j += 2;
-    if (!(p > 0 && p < Infinity && a >= 0 && a < Infinity)) {
-      problem = BOOK_PROBLEMS.badLevel;
-      break;
-    }
-    if (buy ? p < prev : p > prev) {
-      problem = BOOK_PROBLEMS.unsorted;
-      break;
-    }
-    prev = p;
-    const lq = inQuote ? a * k : a * k * p;
-    if (lq === 0) continue;
-    const q2 = q + lq;
-    const b2 = b + (inQuote ? lq / p : a * k);
-    if (!walkDone && lq >= targetQuote - q) {
-      // Partial level: whatever the unit, the missing quote at price p is that / p base.
-      walkB = b + (targetQuote - q) / p;
-      walkQ = targetQuote;
-      walkDone = true;
-    }
-    if (!maxDone && !(buy ? q2 <= limit * b2 : q2 >= limit * b2)) {
-      const solved = (limit * (p * b - q)) / (p - limit);
-      maxN = solved < q ? q : solved > q2 ? q2 : solved;
-      maxDone = true;
-    }
-    if (walkDone && maxDone) break;
-    q = q2;
-    b = b2;
   }
+  // Out of checked levels with something unanswered: stopped by `stop`, if any.
+  const problem = walkDone && maxDone ? null : stop;
   if (walkDone) {
     st.quote = walkQ;
     st.base = walkB;

@@ -272,34 +272,38 @@ function priceLeg(
   let problem = topProblem(lv, bidsAt, bidCount, lv, asksAt, askCount);
   if (problem === null) {
     const mid = ((lv[bidsAt] as number) + (lv[asksAt] as number)) / 2;
-    const bidHead = books.bidHead[b] as number;
-    const askHead = books.askHead[b] as number;
-    const bidsTailAt = books.bidsTailAt[b] as number;
-    const asksTailAt = books.asksTailAt[b] as number;
-    // A buy enters on the asks and exits on the bids; a sell the other way round. One call site
-    // per walk: V8 then inlines each walk (its inlining budget does not stretch to two each).
-    const limit = slippageLimitPrice(buy, mid, capBps);
+    // A buy enters on the asks and exits on the bids; a sell the other way round. Each walk
+    // reads the side's checked levels: the head, then the tail, as far as the check passed.
+    const entryAt = buy ? asksAt : bidsAt;
+    const entryValid = buy ? (books.askValid[b] as number) : (books.bidValid[b] as number);
+    const entryHead = buy ? (books.askHead[b] as number) : (books.bidHead[b] as number);
+    const exitAt = buy ? bidsAt : asksAt;
+    const exitValid = buy ? (books.bidValid[b] as number) : (books.askValid[b] as number);
+    const exitHead = buy ? (books.bidHead[b] as number) : (books.askHead[b] as number);
+    // One call site per walk: V8 then inlines each walk (its inlining budget does not stretch
+    // to two each).
     walkWithMaxLevelsInto(
       entryWalk,
       lv,
-      buy ? asksAt : bidsAt,
-      buy ? askHead : bidHead,
-      buy ? asksTailAt : bidsTailAt,
-      buy ? askCount - askHead : bidCount - bidHead,
+      entryAt,
+      entryValid < entryHead ? entryValid : entryHead,
+      buy ? (books.asksTailAt[b] as number) : (books.bidsTailAt[b] as number),
+      entryValid > entryHead ? entryValid - entryHead : 0,
+      buy ? (books.askStop[b] as string | null) : (books.bidStop[b] as string | null),
       buy,
       notional,
       k,
       inQuote,
-      limit,
+      slippageLimitPrice(buy, mid, capBps),
     );
     walkLevelsInto(
       exitWalk,
       lv,
-      buy ? bidsAt : asksAt,
-      buy ? bidHead : askHead,
-      buy ? bidsTailAt : asksTailAt,
-      buy ? bidCount - bidHead : askCount - askHead,
-      !buy,
+      exitAt,
+      exitValid < exitHead ? exitValid : exitHead,
+      buy ? (books.bidsTailAt[b] as number) : (books.asksTailAt[b] as number),
+      exitValid > exitHead ? exitValid - exitHead : 0,
+      buy ? (books.bidStop[b] as string | null) : (books.askStop[b] as string | null),
       notional,
       k,
       inQuote,
