@@ -192,12 +192,6 @@ function copyLevels(side: BookSide, from: number, to: number, into: Float64Array
   return k;
 }
 
-/** Index of the book of `symbol` on `venue`, or -1 (a linear search: for tests and tools, not hot paths). */
-export function arenaBookIndex(arena: BookArena, venue: VenueId, symbol: string): number {
-  for (let b = 0; b < arena.count; b++) if (arena.venue[b] === venue && arena.symbol[b] === symbol) return b;
-  return -1;
-}
-
 function sideOf(arena: BookArena, at: number, head: number, tailAt: number, count: number): BookLevel[] {
   const lv = arena.levels;
   const out: BookLevel[] = [];

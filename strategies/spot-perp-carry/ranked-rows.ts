@@ -13,7 +13,7 @@
  */
 import type { FundingSnapshot, SkippedItem } from '../../src/domain/market.js';
 import type { LegQuote, Opportunity, OpportunityStatus } from '../../src/domain/opportunity.js';
-import { slippageBps } from '../../src/pricing/depth.js';
+import { BOOK_PROBLEMS, slippageBps } from '../../src/pricing/depth.js';
 import type { PairRow } from './pair-table.js';
 import { reasonTexts } from './reasons.js';
 
@@ -43,6 +43,9 @@ export const LEG = {
   bookLimited: 1 << 3,
   problemShift: 4,
 } as const;
+
+// A leg's flags are one byte: the problem codes must fit above LEG.problemShift.
+if (Object.keys(BOOK_PROBLEMS).length >= 1 << (8 - LEG.problemShift)) throw new Error('too many book problems for a leg flag byte');
 
 export const STATUS_CODE: Readonly<Record<OpportunityStatus, number>> = { ok: 0, needs_borrow: 1, filtered: 2 };
 const STATUS_OF: readonly OpportunityStatus[] = ['ok', 'needs_borrow', 'filtered'];
@@ -140,10 +143,15 @@ export class RankedRows {
     return this.build(this.row(r));
   }
 
-  /** Opportunities of ranks [from, to), as Array#slice would give them from the full list. */
+  /** Opportunities of ranks [from, to), as Array#slice gives them from the full list (negative counts from the end). */
   slice(from = 0, to = this.length): Opportunity[] {
-    const lo = Math.max(0, Math.min(from, this.length));
-    const hi = Math.max(lo, Math.min(to, this.length));
+    const n = this.length;
+    const at = (x: number) => {
+      const i = Math.trunc(x) || 0;
+      return i < 0 ? Math.max(0, n + i) : Math.min(i, n);
+    };
+    const lo = at(from);
+    const hi = Math.max(lo, at(to));
     const out = new Array<Opportunity>(hi - lo);
     for (let r = lo; r < hi; r++) out[r - lo] = this.build(this.order[r] as number);
     return out;

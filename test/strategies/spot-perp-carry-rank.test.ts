@@ -23,6 +23,7 @@ import {
   bookKey,
   RANK_REASONS,
   rankOpportunities,
+  rankRows,
   rankWithSkipped,
   shortlist,
   type RankInput,
@@ -171,8 +172,8 @@ function bookMap(input: RankInput): Map<string, OrderBook> {
   return out;
 }
 
-function withBooks(input: RankInput, books: ReadonlyMap<string, OrderBook>): RankInput {
-  return { ...input, books: packBooks(input.markets, books.values()) };
+function withBooks(input: RankInput, books: ReadonlyMap<string, OrderBook>, headLevels?: number): RankInput {
+  return { ...input, books: packBooks(input.markets, books.values(), headLevels) };
 }
 
 function only(input: RankInput): Opportunity {
@@ -581,5 +582,102 @@ describe('ordering of many rows across venues', () => {
     const ages = [5, 9, 1, 7, 3, 11, 2, 8, 6, 10, 4, 12, 0, 13, 14, 15, 16, 17].map((k) => 2_000 + k);
     const copies = ages.map((age) => ({ ...f, receivedAt: NOW - age }));
     expect(rankOpportunities({ ...one, funding: copies }).map((o) => o.dataAgeMs)).toEqual(ages);
+  });
+});
+
+describe('malformed levels: reported where a walk reaches them, wherever the arena splits the side', () => {
+  /** The input's books with the spot asks replaced by hand-made levels (orderBook refuses these). */
+  function rawSpotAsks(input: RankInput, asks: BookLevel[]): Map<string, OrderBook> {
+    const books = bookMap(input);
+    const good = books.get('v|BTC/USDT') as OrderBook;
+    books.set('v|BTC/USDT', { ...good, asks: { levels: Float64Array.from(asks.flat()), length: asks.length } });
+    return books;
+  }
+  const rows: { name: string; asks: BookLevel[]; problem: string | null }[] = [
+    // Carry buys spot on the asks: 10,000 fills in level 1 (200 × 100.05 = 20,010), and the cap
+    // (100.1) is crossed in level 2; a bad level 3 is never reached.
+    { name: 'bad level past both answers', asks: [[100.05, 200], [100.25, 1000], [Number.NaN, 1]], problem: null },
+    { name: 'unsorted level before the cap is found', asks: [[100.05, 200], [100.01, 1000]], problem: 'book side not sorted best-first' },
+    { name: 'negative amount before the fill', asks: [[100.05, 1], [100.06, -5], [100.25, 1000]], problem: 'book level with non-positive or non-finite price or amount' },
+  ];
+  it.each(rows)('$name', ({ asks, problem }) => {
+    const input = build([{ base: 'BTC', rate: 0.0008 }]);
+    const books = rawSpotAsks(input, asks);
+    for (const headLevels of [1, 2, 16]) {
+      const o = only(withBooks(input, books, headLevels));
+      if (problem === null) {
+        expect(o.reasons).toEqual([]);
+        expect(o.spot?.entryVwap).toBe(100.05);
+      } else {
+        expect(o.reasons).toEqual([`spot book unusable: ${problem}`]);
+        expect(o.spot).toBeNull();
+      }
+    }
+  });
+});
+
+describe('rankRows: rows as columns, Opportunity objects built when read', () => {
+  const coins: Coin[] = [];
+  for (let i = 0; i < 40; i++) {
+    coins.push({
+      venue: ['a', 'b', 'v'][i % 3],
+      base: i % 7 === 0 ? 'BTC' : `C${i}`,
+      rate: (((i * 7) % 30) - 9) * 0.0001,
+      books: i % 11 !== 5,
+      volume: i % 13 === 4 ? null : 5_000_000,
+      funding: i % 17 === 3 ? { receivedAt: NOW - 500_000 } : {},
+    });
+  }
+  const input = build(coins);
+  const rows = rankRows(input);
+  const all = rankOpportunities(input);
+
+  it('ranks every valid row; read all at once they are rankOpportunities', () => {
+    expect(rows.length).toBe(40);
+    expect(rows.slice()).toEqual(all);
+    expect(new Set(all.map((o) => o.status))).toEqual(new Set(['ok', 'needs_borrow', 'filtered']));
+  });
+
+  it('at(r) and status(r) read rank r, as in the full list', () => {
+    for (let r = 0; r < rows.length; r++) {
+      expect(rows.at(r)).toEqual(all[r]);
+      expect(rows.status(r)).toBe(all[r]?.status);
+    }
+  });
+
+  it.each([
+    [0, 20],
+    [5, 6],
+    [30, 100],
+    [-3, undefined],
+    [-100, 2],
+    [10, 5],
+    [40, 41],
+    [undefined, undefined],
+  ])('slice(%s, %s) is Array#slice of the full list', (from, to) => {
+    expect(rows.slice(from, to)).toEqual(all.slice(from, to));
+  });
+
+  it('a rank outside the rows is an error, not undefined', () => {
+    for (const r of [-1, 40, 1.5, Number.NaN]) expect(() => rows.at(r)).toThrow(RangeError);
+  });
+
+  it('each read builds fresh objects: a caller changing one cannot change the next', () => {
+    const a = rows.at(0) as { netApr: number | null; reasons: readonly string[] };
+    const b = rows.at(0);
+    expect(a).not.toBe(b);
+    expect(a).toEqual(b);
+  });
+
+  it('stays valid after later ranks (nothing shared with the next call)', () => {
+    const before = rows.slice();
+    rankRows(build([{ base: 'ZZZ', rate: 0.002 }], { params: { notional: 1_000 } }));
+    rankRows(withBooks(input, new Map()));
+    expect(rows.slice()).toEqual(before);
+  });
+
+  it('books packed against other markets than the ones ranked are refused', () => {
+    const other = new Map([...input.markets].map(([v, ms]) => [v, [...ms]]));
+    expect(() => rankRows({ ...input, books: packBooks(other, bookMap(input).values()) })).toThrow(/packed against other markets/);
   });
 });
