@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { orderBook } from '../src/domain/book.js';
-import { packBooks } from '../src/domain/book-arena.js';
+import { packBooks } from '../src/pricing/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
 import { spotPerpCarryParamsSchema } from '../strategies/spot-perp-carry/params.js';
 import { bookKey, rankRows, type RankInput, type VenueBorrow } from '../strategies/spot-perp-carry/rank.js';

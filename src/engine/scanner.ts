@@ -6,11 +6,11 @@
  * the others go on. All timing comes from the Clock, so a scan under a simulated clock is
  * reproducible.
  */
-import { packBooks } from '../domain/book-arena.js';
 import type { Clock } from '../domain/clock.js';
 import { isCarryError, type ErrorAction, type ErrorCode } from '../domain/errors.js';
 import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../domain/market.js';
 import type { Opportunity } from '../domain/opportunity.js';
+import { packBooks } from '../pricing/book-arena.js';
 import type { Logger } from '../util/log.js';
 import type { VenueMarketData } from '../venues/port.js';
 import type { SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';

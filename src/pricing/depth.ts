@@ -5,8 +5,10 @@
  * the mid is computed once per book by the caller, and callers that walk many books can reuse
  * one mutable WalkState (walkInto) instead of allocating a result per walk. Sides are packed
  * (BookSide) and the book.ts builders validate them, but a BookSide can be assembled by hand, so
- * the walk still checks order and values on the levels it touches and reports a problem instead
- * of returning numbers computed from a malformed book.
+ * levels are still checked for order and values (checkLevelsInto) and a walk that needs a level
+ * past a malformed one reports a problem instead of returning numbers computed from it. walkInto
+ * checks its side first; the ranker's walks (walkLevelsInto) read a BookArena, whose levels
+ * were checked once when the books were packed.
  */
 import type { BookSide, OrderBook, ReadonlyFloat64Array } from '../domain/market.js';
 import type { AmountModel } from './units.js';
@@ -143,8 +145,9 @@ const sideCheck = newLevelCheck();
 
 /**
  * Core walk, writing into `st`. Quote notional per level is amount × k × price
- * (base-denominated) or amount × k (quote-denominated, inverse); see units.ts.
- * Arguments are not validated here: walkBook does that for callers outside hot loops.
+ * (base-denominated) or amount × k (quote-denominated, inverse); see units.ts. The side's levels
+ * are checked first (checkLevelsInto, over the whole side); the other arguments are not
+ * validated here: walkBook does that for callers outside hot loops.
  */
 export function walkInto(
   st: WalkState,

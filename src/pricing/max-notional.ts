@@ -118,15 +118,16 @@ export function newWalkMaxState(): WalkMaxState {
   return { quote: 0, base: 0, complete: false, walkProblem: null, notional: 0, bookLimited: false, maxProblem: null };
 }
 
+const sideCheck = newLevelCheck();
+
 /**
  * walkInto and maxNotionalInto on one side in a single pass, stopping once both are answered.
  * The two walks read the same levels and keep the same running sums (quote and base of the
  * whole levels taken, added in the same order), so sharing them changes no result; the ranker
  * prices thousands of books per scan, and this reads the entry side's levels once instead of
- * twice. Arguments unchecked, as for the two walks it replaces.
+ * twice. Arguments unchecked, as for the two walks it replaces; the levels are checked first
+ * (checkLevelsInto), as walkInto does.
  */
-const sideCheck = newLevelCheck();
-
 export function walkWithMaxInto(
   st: WalkMaxState,
   levels: BookSide,

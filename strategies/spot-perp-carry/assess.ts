@@ -5,7 +5,7 @@
  * rankRows(), so a pair is shortlisted exactly when ranking it would find nothing but its books
  * in the way.
  */
-import type { BookArena } from '../../src/domain/book-arena.js';
+import type { BookArena } from '../../src/pricing/book-arena.js';
 import type { FundingSnapshot, Market, TickerSnapshot, VenueId } from '../../src/domain/market.js';
 import { pairTable, type PairRow, type PairTable } from './pair-table.js';
 import type { ShortlistInput, VenueBorrow } from './rank.js';
@@ -77,8 +77,9 @@ export class Venues {
 }
 
 /**
- * What is known about one funding row before any book is read. One module-level instance,
- * overwritten per row: ranking is synchronous, and this keeps the per-row cost allocation-free.
+ * What is known about one funding row before any book is read, as assess() left it for the row
+ * it last looked at: read it before the next call. One module-level instance, overwritten per
+ * row: ranking is synchronous, and this keeps the per-row cost allocation-free.
  */
 interface PairFacts {
   grossApr: number;
@@ -93,6 +94,11 @@ interface PairFacts {
 }
 
 export const facts: PairFacts = { grossApr: 0, reverse: false, needsBorrow: false, borrowApr: Number.NaN, ticker: null, oldest: 0 };
+
+/** rate × 24/interval × 365, simple: one expression for ranking and for the Opportunity built later. */
+export function grossApr(f: FundingSnapshot): number {
+  return f.rate * (24 / f.intervalHours) * 365;
+}
 
 export function validFunding(f: FundingSnapshot): boolean {
   return Number.isFinite(f.rate) && Number.isFinite(f.intervalHours) && f.intervalHours > 0;
@@ -138,7 +144,7 @@ export function assess(input: ShortlistInput, f: FundingSnapshot, v: VenueContex
   const oldest = ticker !== null && ticker.receivedAt < f.receivedAt ? ticker.receivedAt : f.receivedAt;
   if (input.now - oldest > p.staleAfterMs) reasons |= REASON.stale;
 
-  facts.grossApr = f.rate * (24 / f.intervalHours) * 365;
+  facts.grossApr = grossApr(f);
   facts.reverse = reverse;
   facts.needsBorrow = needsBorrow;
   facts.borrowApr = borrowApr;

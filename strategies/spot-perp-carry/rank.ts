@@ -21,7 +21,7 @@
  * Exit slippage is an estimate: the same notional walked on the opposite side of today's books.
  * The spot-perp basis is not priced: entry and exit are both measured against each book's mid.
  */
-import type { BookArena } from '../../src/domain/book-arena.js';
+import type { BookArena } from '../../src/pricing/book-arena.js';
 import type { FundingSnapshot, Market, SkippedItem, TickerSnapshot, VenueId } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { HOURS_PER_YEAR } from '../../src/pricing/funding.js';

@@ -14,6 +14,7 @@
 import type { FundingSnapshot, SkippedItem } from '../../src/domain/market.js';
 import type { LegQuote, Opportunity, OpportunityStatus } from '../../src/domain/opportunity.js';
 import { BOOK_PROBLEMS, slippageBps } from '../../src/pricing/depth.js';
+import { grossApr } from './assess.js';
 import type { PairRow } from './pair-table.js';
 import { reasonTexts } from './reasons.js';
 
@@ -62,6 +63,7 @@ export function legCost(takerFee: number, buy: boolean, entryVwap: number, exitV
 const ROW_F64 = 9;
 const LEG_F64 = 4;
 
+/** Columns filled by rankRows (rank.ts) before it returns them; read with at(), slice(), status(). */
 export class RankedRows {
   /** Ranked rows (the valid funding rows), best first: order[r] is the funding row at rank r. */
   length = 0;
@@ -205,7 +207,7 @@ export class RankedRows {
       rateKind: f.rateKind,
       intervalHours: f.intervalHours,
       continuous: f.continuous,
-      grossApr: f.rate * (24 / f.intervalHours) * 365,
+      grossApr: grossApr(f),
       notional: this.notional,
       spot,
       perp,

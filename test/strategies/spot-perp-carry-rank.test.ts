@@ -15,7 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderBook } from '../../src/domain/book.js';
-import { arenaBookLevels, packBooks } from '../../src/domain/book-arena.js';
+import { arenaBookLevels, packBooks } from '../../src/pricing/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';

@@ -11,7 +11,7 @@ import { BYBIT_TAPE } from '../support/shared-data.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { orderBook, sideLevels } from '../../src/domain/book.js';
-import { packBooks } from '../../src/domain/book-arena.js';
+import { packBooks } from '../../src/pricing/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
 import { spotPerpCarryParamsSchema } from '../../strategies/spot-perp-carry/params.js';

@@ -4,9 +4,9 @@
  *
  * Why: ranking thousands of books per scan is bound by memory reads, not arithmetic. As separate
  * OrderBook objects in a Map keyed `${venue}|${symbol}`, each leg first cost a string-keyed
- * lookup and a few objects before its first level, and the levels a scan reads (the top few of
- * each side: a walk for 10k notional and the slippage cap ends within 16 levels for most books)
- * were scattered across all the depth it did not read. Here:
+ * lookup and a few objects before its first level, and the levels a scan reads (the top of each
+ * side: on bench/rank.ts, 59% of entry walks, to 10k notional and the slippage cap, and 99% of
+ * exit walks end within 16 levels) were scattered across all the depth it did not read. Here:
  * - a leg is found with one read of an Int32Array indexed by the market's position in its
  *   venue's markets array, which pairing already knows;
  * - the top `headLevels` levels of both sides of every book sit together at the front of the
@@ -19,8 +19,8 @@
  * the normaliser's packing of each book's levels: outside ranking. OrderBook objects stay the
  * currency everywhere else.
  */
-import { checkLevelsInto, newLevelCheck } from '../pricing/depth.js';
-import type { BookLevel, BookSide, Market, OrderBook, ReadonlyFloat64Array, VenueId } from './market.js';
+import type { BookLevel, BookSide, Market, OrderBook, ReadonlyFloat64Array, VenueId } from '../domain/market.js';
+import { checkLevelsInto, newLevelCheck } from './depth.js';
 
 /** Levels per side kept at the front of the arena (the head); see above. */
 export const HEAD_LEVELS = 16;

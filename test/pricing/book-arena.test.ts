@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderBook, sideLevels } from '../../src/domain/book.js';
-import { arenaBookLevels, HEAD_LEVELS, packBooks, type BookArena } from '../../src/domain/book-arena.js';
+import { arenaBookLevels, HEAD_LEVELS, packBooks, type BookArena } from '../../src/pricing/book-arena.js';
 import type { BookLevel, BookSide, Market, OrderBook } from '../../src/domain/market.js';
 import { BOOK_PROBLEMS } from '../../src/pricing/depth.js';
 
