@@ -152,4 +152,3 @@ export function assess(input: ShortlistInput, f: FundingSnapshot, v: VenueContex
   facts.oldest = oldest;
   return reasons;
 }
-

@@ -119,4 +119,3 @@ export function priceBooks(input: RankInput, venues: Venues, out: RankedRows): v
     priceLeg(out, 2 * i + 1, books, v.bookOf[row.perpMarket] as number, row.perpK, row.perpInQuote, reverse, notional, maxSlippageBps);
   }
 }
-
