@@ -13,7 +13,8 @@
  */
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { orderBook } from '../src/domain/book.js';
 import { packBooks } from '../src/pricing/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../src/domain/market.js';
@@ -26,6 +27,9 @@ const VENUES = ['binance', 'bybit', 'okx'] as const;
 // Enough runs for a stable median on a shared 2-core machine, where single runs vary by 2x.
 const WARMUP = 30;
 const RUNS = 200;
+/** Fresh processes whose runs are pooled (benchRank). */
+const PROCESSES = 10;
+const CHILD_FLAG = '--child';
 /** Rows built as Opportunity objects per run: what `carry scan` prints by default (--top 20). */
 const SHOWN = 20;
 const NOW = 1_786_310_821_516;
@@ -210,10 +214,16 @@ interface Timing {
   readonly median_no_gc_ms: number | null;
 }
 
+/** One process's timed runs: each run's duration and whether it overlapped a collection. */
+interface RunSet {
+  readonly ms: readonly number[];
+  readonly gc: readonly boolean[];
+}
+
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** `rank` WARMUP times, then RUNS timed runs, with V8's collections observed over the timed ones. */
-async function time(rank: () => number, expected: number): Promise<Timing> {
+async function time(rank: () => number, expected: number): Promise<RunSet> {
   let sink = 0;
   for (let i = 0; i < WARMUP; i++) sink += rank();
   // V8's collections, to tell runs that paid for one apart (entries arrive after the loop).
@@ -232,25 +242,26 @@ async function time(rank: () => number, expected: number): Promise<Timing> {
   await new Promise((resolve) => setTimeout(resolve, 20));
   observer.disconnect();
   if (sink !== (WARMUP + RUNS) * expected) throw new Error(`bench: expected ${expected} per run`);
-  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
-  const noGc = runs
-    .filter((r) => !gcs.some((g) => g.start < r.start + r.ms && g.end > r.start))
-    .map((r) => r.ms)
-    .sort((a, b) => a - b);
+  return { ms: runs.map((r) => r.ms), gc: runs.map((r) => gcs.some((g) => g.start < r.start + r.ms && g.end > r.start)) };
+}
+
+function summarise(sets: readonly RunSet[]): Timing {
+  const times = sets.flatMap((s) => s.ms).sort((a, b) => a - b);
+  const noGc = sets.flatMap((s) => s.ms.filter((_, i) => !s.gc[i])).sort((a, b) => a - b);
   return {
     median_ms: round(percentile(times, 0.5)),
     p25_ms: round(percentile(times, 0.25)),
     p75_ms: round(percentile(times, 0.75)),
     p95_ms: round(percentile(times, 0.95)),
     min_ms: round(times[0] as number),
-    gc_runs: RUNS - noGc.length,
+    gc_runs: times.length - noGc.length,
     median_no_gc_ms: noGc.length > 0 ? round(percentile(noGc, 0.5)) : null,
   };
 }
 
-export async function benchRank(): Promise<Record<string, unknown>> {
+/** One process's runs: the shown-rows timing, then the all-rows one. */
+async function measure(): Promise<{ readonly shown: RunSet; readonly all: RunSet }> {
   const input = buildRankInput();
-  const load1 = loadavg()[0] as number;
   // Every row is ranked either way; the difference is how many become Opportunity objects.
   const shown = await time(() => {
     const rows = rankRows(input);
@@ -258,14 +269,35 @@ export async function benchRank(): Promise<Record<string, unknown>> {
     return rows.slice(0, SHOWN).length;
   }, SHOWN);
   const all = await time(() => rankRows(input).slice().length, PERPS);
+  return { shown, all };
+}
+
+/**
+ * PROCESSES fresh processes, run one after the other, each WARMUP + RUNS: the figures pool all
+ * their runs. On this VM a process's median depends on where its memory landed (the same
+ * process, input and heap layout gives 2.5 ms in one process and 6 ms in the next, while a CPU
+ * loop and random reads of a plain array are steady), so one process is a sample of one.
+ */
+export async function benchRank(): Promise<Record<string, unknown>> {
+  const load1 = loadavg()[0] as number;
+  const results: { shown: RunSet; all: RunSet }[] = [];
+  for (let p = 0; p < PROCESSES; p++) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), CHILD_FLAG], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`bench: rank process failed (${r.status}): ${r.stderr}`);
+    results.push(JSON.parse(r.stdout) as { shown: RunSet; all: RunSet });
+  }
+  const shown = summarise(results.map((r) => r.shown));
+  const all = summarise(results.map((r) => r.all));
   return {
     name: 'rank',
     perps: PERPS,
     levels: LEVELS,
+    processes: PROCESSES,
     warmup: WARMUP,
-    runs: RUNS,
+    runs: PROCESSES * RUNS,
     built: SHOWN,
     ...shown,
+    process_medians_ms: results.map((r) => summarise([r.shown]).median_ms),
     all_rows_median_ms: all.median_ms,
     all_rows_p25_ms: all.p25_ms,
     all_rows_p75_ms: all.p75_ms,
@@ -276,7 +308,15 @@ export async function benchRank(): Promise<Record<string, unknown>> {
   };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === CHILD_FLAG) {
+  measure().then(
+    (r) => process.stdout.write(JSON.stringify(r)),
+    (e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   benchRank().then(
     (r) => console.log(JSON.stringify(r)),
     (e: unknown) => {
