@@ -52,7 +52,7 @@ export interface RankInput {
   readonly funding: readonly FundingSnapshot[];
   readonly tickers: readonly TickerSnapshot[];
   /**
-   * This scan's order books, packed with packBooks (src/domain/book-arena.ts) against these same
+   * This scan's order books, packed with packBooks (src/pricing/book-arena.ts) against these same
    * `markets`, where the books were fetched. Amounts in each market's AmountUnit.
    */
   readonly books: BookArena;
