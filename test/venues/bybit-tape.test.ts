@@ -41,6 +41,7 @@ function tapeCalls(): { calls: CcxtCalls; log: string[] } {
       },
       fetchTradingFees: unused('fetchTradingFees'),
       fetchFundingRateHistory: unused('fetchFundingRateHistory'),
+      fetchCrossBorrowRate: unused('fetchCrossBorrowRate'),
     },
   };
 }

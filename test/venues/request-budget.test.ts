@@ -61,6 +61,7 @@ describe('generic ccxt id', () => {
         fetchOrderBook: rec('fetchOrderBook', { bids: [], asks: [] }),
         fetchTradingFees: rec('fetchTradingFees', {}),
         fetchFundingRateHistory: rec('fetchFundingRateHistory', []),
+        fetchCrossBorrowRate: rec('fetchCrossBorrowRate', {}),
       },
     };
   }

@@ -268,7 +268,7 @@ describe('venue facts the adapter depends on', () => {
     expect(perpOnly('bybit').length + perpOnly('okx').length).toBeGreaterThan(0);
     expect(Object.values(m.binance).some((x) => x.spot && x.margin === false)).toBe(true);
     expect(Object.values(m.binance).some((x) => x.spot && x.margin === true)).toBe(true);
-    for (const x of Object.values(m.binance)) expect(x.limits.amount.min).toBeGreaterThan(0);
+    for (const x of Object.values(m.binance)) expect(x.limits.amount?.min).toBeGreaterThan(0);
   });
 
   it('fetchTickers honours the plan\u2019s params', async () => {
@@ -385,7 +385,7 @@ describe('order books', () => {
         for (const [p, a] of [...b.bids, ...b.asks]) {
           expect(onGrid(p as number, tick), `${m.symbol} price ${p}`).toBe(true);
           expect(onGrid(a as number, lot), `${m.symbol} amount ${a}`).toBe(true);
-          expect(a as number).toBeGreaterThanOrEqual(m.limits.amount.min as number);
+          expect(a as number).toBeGreaterThanOrEqual(m.limits.amount?.min as number);
         }
         // Depth grows away from the mid: the outer half of the levels holds more than the inner half.
         const size = (ls: typeof b.bids): number => ls.reduce((s, l) => s + (l[0] as number) * (l[1] as number), 0);

@@ -262,6 +262,7 @@ describe('record → replay round trip', () => {
       fetchFundingIntervals: no,
       fetchTradingFees: no,
       fetchFundingRateHistory: no,
+      fetchCrossBorrowRate: no,
       fetchTickers: (symbols, params) => latency(() => (params?.['type'] === 'swap' && symbols === undefined ? tickers : {})),
       fetchOrderBook: () => latency(() => book as never),
       fetchFundingRates: () =>
