@@ -25,7 +25,7 @@ export async function benchPaperSim(): Promise<Record<string, unknown>> {
   const r = spawnSync(
     process.execPath,
     // The same heap flags as the `carry` bin's shebang and `npm start`.
-    ['--max-old-space-size=256', '--max-semi-space-size=4', '--import', hook, join(root, 'dist', 'src', 'cli.js'), 'paper', '--market', 'sim:42', '--speed', 'max', '--for', `${DAYS}d`, '--db', db, '--config', cfg, '--quiet'],
+    ['--max-old-space-size=256', '--max-semi-space-size=8', '--import', hook, join(root, 'dist', 'src', 'cli.js'), 'paper', '--market', 'sim:42', '--speed', 'max', '--for', `${DAYS}d`, '--db', db, '--config', cfg, '--quiet'],
     { encoding: 'utf8' },
   );
   const wallMs = performance.now() - t0;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=256 --max-semi-space-size=4
+#!/usr/bin/env -S node --max-old-space-size=256 --max-semi-space-size=8
 // Heap flags: carry is a long-running daemon whose live heap is ~50 MB (most of it ccxt). V8's
 // defaults on a big machine let garbage pile up to 300 MB before collecting; a 256 MB old space
 // and small young generation keep the daemon near 160 MB (docs/benchmarks.md). Run
