@@ -7,15 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { BookSide } from '../../src/domain/market.js';
 import { BOOK_PROBLEMS, newWalkState, walkInto } from '../../src/pricing/depth.js';
 import { maxNotionalInto, newMaxNotionalState, newWalkMaxState, walkWithMaxInto } from '../../src/pricing/max-notional.js';
+import { randomSide, rng, type RandomSide } from '../support/random-books.js';
 
-interface Case {
-  readonly levels: BookSide;
-  readonly buy: boolean;
-  readonly target: number;
-  readonly k: number;
-  readonly inQuote: boolean;
-  readonly limit: number;
-}
+/** A side and what to walk on it: the shape the random sides come in. */
+type Case = RandomSide;
 
 /** The two walks run separately: the reference the fused walk must equal. */
 function separate(c: Case) {
@@ -128,49 +123,11 @@ describe('walkWithMaxInto equals walkInto + maxNotionalInto', () => {
     expect(fused(c)).toEqual(separate(c));
   });
 
-  /** mulberry32, for reproducible random books. */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('random sides (units, zero-size levels, equal prices, malformed levels): identical to the bit', () => {
     const r = rng(7);
     let checked = 0;
     for (let n = 0; n < 3000; n++) {
-      const buy = r() < 0.5;
-      const mid = Math.exp((r() - 0.5) * 20);
-      const tick = mid * (r() < 0.5 ? 1e-6 : 1e-4);
-      const count = Math.floor(r() * 40);
-      const flat: number[] = [];
-      let p = buy ? mid + tick : mid - tick;
-      for (let i = 0; i < count; i++) {
-        let amount = r() < 0.1 ? 0 : Math.exp(r() * 8) / (r() < 0.5 ? mid : 1);
-        let price = p;
-        const fault = r();
-        if (fault < 0.01) price = Number.NaN;
-        else if (fault < 0.02) amount = -1;
-        else if (fault < 0.03) price = buy ? p - 3 * tick : p + 3 * tick;
-        flat.push(price, amount);
-        const step = r() < 0.2 ? 0 : Math.ceil(r() * 3) * tick; // equal prices allowed
-        p = buy ? p + step : p - step;
-      }
-      const levels: BookSide = { levels: Float64Array.from(flat), length: count };
-      const inQuote = r() < 0.3;
-      const c: Case = {
-        levels,
-        buy,
-        target: r() < 0.05 ? 0 : Math.exp(r() * 12),
-        k: (inQuote ? [1, 10, 100] : [1, 0.01, 0.001])[Math.floor(r() * 3)] as number,
-        inQuote,
-        limit: buy ? mid * (1 + r() * 0.01) : mid * (1 - r() * 0.01),
-      };
+      const c: Case = randomSide(r);
       const a = fused(c);
       const b = separate(c);
       // Object.is per field: bit-identical numbers (toEqual would let -0 and 0 pass).
