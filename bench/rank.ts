@@ -123,7 +123,8 @@ function book(venue: string, symbol: string, mid: number, s: Shape, r: () => num
   return orderBook({ venue, symbol, bids, asks, eventTime: NOW - 200, receivedAt: NOW - 100 });
 }
 
-export function buildRankInput(seed = 42): RankInput {
+/** The bench's market: rank input with its books still as the normaliser's OrderBook objects. */
+export function buildRankData(seed = 42): { readonly input: Omit<RankInput, 'books'>; readonly books: ReadonlyMap<string, OrderBook> } {
   const r = rng(seed);
   const markets = new Map<string, Market[]>();
   const funding: FundingSnapshot[] = [];
@@ -186,16 +187,23 @@ export function buildRankInput(seed = 42): RankInput {
     borrow.set(v, { canBorrow: true, aprByBase });
   }
   return {
-    now: NOW,
-    markets,
-    funding,
-    tickers,
-    // Packed as the scanner packs what it fetched, outside ranking.
-    books: packBooks(markets, books.values()),
-    borrow,
-    closedVenues: new Set(['bitmex']),
-    params: spotPerpCarryParamsSchema.parse({ depthCandidates: 500 }),
+    input: {
+      now: NOW,
+      markets,
+      funding,
+      tickers,
+      borrow,
+      closedVenues: new Set(['bitmex']),
+      params: spotPerpCarryParamsSchema.parse({ depthCandidates: 500 }),
+    },
+    books,
   };
+}
+
+export function buildRankInput(seed = 42): RankInput {
+  const { input, books } = buildRankData(seed);
+  // Packed as the scanner packs what it fetched, outside ranking (timed on its own: pack_*).
+  return { ...input, books: packBooks(input.markets, books.values()) };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -222,27 +230,27 @@ interface RunSet {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** `rank` WARMUP times, then RUNS timed runs, with V8's collections observed over the timed ones. */
-async function time(rank: () => number, expected: number): Promise<RunSet> {
+/** `rank` `warmup` times, then `runs` timed runs, with V8's collections observed over the timed ones. */
+async function time(rank: () => number, expected: number, warmup = WARMUP, runs = RUNS): Promise<RunSet> {
   let sink = 0;
-  for (let i = 0; i < WARMUP; i++) sink += rank();
+  for (let i = 0; i < warmup; i++) sink += rank();
   // V8's collections, to tell runs that paid for one apart (entries arrive after the loop).
   const gcs: { start: number; end: number }[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
   });
   observer.observe({ entryTypes: ['gc'] });
-  const runs: { start: number; ms: number }[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  const timed: { start: number; ms: number }[] = [];
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const n = rank();
-    runs.push({ start: t0, ms: performance.now() - t0 });
+    timed.push({ start: t0, ms: performance.now() - t0 });
     sink += n;
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
   observer.disconnect();
-  if (sink !== (WARMUP + RUNS) * expected) throw new Error(`bench: expected ${expected} per run`);
-  return { ms: runs.map((r) => r.ms), gc: runs.map((r) => gcs.some((g) => g.start < r.start + r.ms && g.end > r.start)) };
+  if (sink !== (warmup + runs) * expected) throw new Error(`bench: expected ${expected} per run`);
+  return { ms: timed.map((r) => r.ms), gc: timed.map((r) => gcs.some((g) => g.start < r.start + r.ms && g.end > r.start)) };
 }
 
 function summarise(sets: readonly RunSet[]): Timing {
@@ -259,9 +267,10 @@ function summarise(sets: readonly RunSet[]): Timing {
   };
 }
 
-/** One process's runs: the shown-rows timing, then the all-rows one. */
-async function measure(): Promise<{ readonly shown: RunSet; readonly all: RunSet }> {
-  const input = buildRankInput();
+/** One process's runs: the shown-rows timing, the all-rows one, then packing the books. */
+async function measure(): Promise<{ readonly shown: RunSet; readonly all: RunSet; readonly pack: RunSet }> {
+  const data = buildRankData();
+  const input: RankInput = { ...data.input, books: packBooks(data.input.markets, data.books.values()) };
   // Every row is ranked either way; the difference is how many become Opportunity objects.
   const shown = await time(() => {
     const rows = rankRows(input);
@@ -269,7 +278,10 @@ async function measure(): Promise<{ readonly shown: RunSet; readonly all: RunSet
     return rows.slice(0, SHOWN).length;
   }, SHOWN);
   const all = await time(() => rankRows(input).slice().length, PERPS);
-  return { shown, all };
+  // Packing copies every level of every book (and checks each once): the scanner does it after
+  // fetching, for the books it fetched; here for all 6,000, to show what ranking was spared.
+  const pack = await time(() => packBooks(data.input.markets, data.books.values()).count, 2 * PERPS, 3, 20);
+  return { shown, all, pack };
 }
 
 /**
@@ -280,14 +292,15 @@ async function measure(): Promise<{ readonly shown: RunSet; readonly all: RunSet
  */
 export async function benchRank(): Promise<Record<string, unknown>> {
   const load1 = loadavg()[0] as number;
-  const results: { shown: RunSet; all: RunSet }[] = [];
+  const results: { shown: RunSet; all: RunSet; pack: RunSet }[] = [];
   for (let p = 0; p < PROCESSES; p++) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), CHILD_FLAG], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`bench: rank process failed (${r.status}): ${r.stderr}`);
-    results.push(JSON.parse(r.stdout) as { shown: RunSet; all: RunSet });
+    results.push(JSON.parse(r.stdout) as { shown: RunSet; all: RunSet; pack: RunSet });
   }
   const shown = summarise(results.map((r) => r.shown));
   const all = summarise(results.map((r) => r.all));
+  const pack = summarise(results.map((r) => r.pack));
   return {
     name: 'rank',
     perps: PERPS,
@@ -304,6 +317,8 @@ export async function benchRank(): Promise<Record<string, unknown>> {
     all_rows_p95_ms: all.p95_ms,
     all_rows_min_ms: all.min_ms,
     all_rows_gc_runs: all.gc_runs,
+    pack_median_ms: pack.median_ms,
+    pack_p95_ms: pack.p95_ms,
     load1: Math.round(load1 * 100) / 100,
   };
 }
