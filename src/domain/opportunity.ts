@@ -68,3 +68,13 @@ export interface Opportunity {
   readonly status: OpportunityStatus;
   readonly reasons: readonly string[];
 }
+
+/**
+ * A scan's ranked opportunities, best first, built as Opportunity objects only when read: `carry
+ * scan` reads its top N, the ledger its top 5, the strategy all of them. An array satisfies it.
+ */
+export interface OpportunityList {
+  readonly length: number;
+  /** Ranks `start` to `end` (Array#slice semantics) as Opportunity objects. */
+  slice(start?: number, end?: number): readonly Opportunity[];
+}

@@ -813,7 +813,7 @@ export class CarryEngine {
       entryNetApr: null,
       funding: fundingOf(p),
     }));
-    const result = decide({ now, opportunities: scan.opportunities, positions: heldView, history: this.history, freeCapital: free, params: this.o.params });
+    const result = decide({ now, opportunities: scan.opportunities.slice(), positions: heldView, history: this.history, freeCapital: free, params: this.o.params });
     // Skips are recorded when their reason changes, not every scan: the ledger keeps what was
     // decided and why without growing by the same sentence every minute.
     const seen = new Set<string>();

@@ -9,12 +9,12 @@
 import type { Clock } from '../domain/clock.js';
 import { isCarryError, type ErrorAction, type ErrorCode } from '../domain/errors.js';
 import type { FundingSnapshot, Market, OrderBook, SkippedItem, TickerSnapshot, VenueId } from '../domain/market.js';
-import type { Opportunity } from '../domain/opportunity.js';
+import type { OpportunityList } from '../domain/opportunity.js';
 import { packBooks } from '../pricing/book-arena.js';
 import type { Logger } from '../util/log.js';
 import type { VenueMarketData } from '../venues/port.js';
 import type { SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
-import { bookKey, rankWithSkipped, shortlist, type VenueBorrow } from '../../strategies/spot-perp-carry/rank.js';
+import { bookKey, rankRows, shortlist, type VenueBorrow } from '../../strategies/spot-perp-carry/rank.js';
 import type { VenueSet } from './venue-set.js';
 
 export interface VenueError {
@@ -41,7 +41,8 @@ export interface ScanResult {
   /** Clock time the ranking was computed at. */
   readonly at: number;
   readonly venues: readonly VenueScanReport[];
-  readonly opportunities: readonly Opportunity[];
+  /** Ranked rows, built into Opportunity objects as they are read (slice). */
+  readonly opportunities: OpportunityList;
   /** The inputs the ranking saw, for the engine (decisions, marks, funding accrual). */
   readonly markets: ReadonlyMap<VenueId, readonly Market[]>;
   readonly funding: readonly FundingSnapshot[];
@@ -321,7 +322,7 @@ export class Scanner {
     // book's levels are packed by the normaliser.
     const packed = packBooks(markets, books.values());
     const at = clock.now();
-    const ranked = rankWithSkipped({ now: at, markets, funding, tickers, books: packed, borrow, closedVenues, params });
+    const ranked = rankRows({ now: at, markets, funding, tickers, books: packed, borrow, closedVenues, params });
     for (const s of ranked.skipped) {
       const list = skippedBy.get(s.venue) ?? [];
       list.push(s);
@@ -345,7 +346,7 @@ export class Scanner {
     return {
       at,
       venues: order.map((v) => reports.get(v)).filter((r): r is VenueScanReport => r !== undefined),
-      opportunities: ranked.opportunities,
+      opportunities: ranked,
       markets,
       funding,
       tickers,

@@ -95,12 +95,17 @@ export class RankedRows {
   readonly exitVwap: Float64Array;
   readonly legMax: Float64Array;
 
+  readonly funding: readonly FundingSnapshot[];
+
   constructor(
-    readonly funding: readonly FundingSnapshot[],
+    funding: readonly FundingSnapshot[],
     /** Target notional the rows were priced at. */
     readonly notional: number,
     readonly skipped: SkippedItem[] = [],
   ) {
+    // Rows are built from `funding` when read, maybe long after ranking: keep the rows as ranked
+    // even if the caller's array is later reordered or reused.
+    this.funding = funding.slice();
     const n = funding.length;
     // One buffer for every column: one allocation per rank instead of one per column.
     const buf = new ArrayBuffer(n * (8 * (ROW_F64 + 2 * LEG_F64) + 4 + 4 + 2 + 1 + 2));

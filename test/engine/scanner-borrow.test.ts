@@ -59,7 +59,7 @@ const find = (ops: readonly Opportunity[], venue: string, perp: string): Opportu
 describe('scanner: borrow rates for reverse carry', () => {
   it('prices reverse carry with the venue borrow rate; Deribit stays needs_borrow', async () => {
     const { scanner, borrowCalls, clock } = setup();
-    const { opportunities } = await scanner.scan();
+    const opportunities = (await scanner.scan()).opportunities.slice();
     const params = spotPerpCarryParamsSchema.parse({});
 
     // The rate each venue quotes for BTC right now, read from its raw record (ccxt's `info`).
@@ -105,7 +105,7 @@ describe('scanner: borrow rates for reverse carry', () => {
     clock.advance(60_000);
     const second = await scanner.scan();
     expect(borrowCalls).toEqual(first);
-    expect(find(second.opportunities, 'binance', 'BTC/USDT:USDT').borrowCost).not.toBeNull();
+    expect(find(second.opportunities.slice(), 'binance', 'BTC/USDT:USDT').borrowCost).not.toBeNull();
 
     // The next period asks again.
     clock.set(DEFAULT_SIM_START + HOUR);
@@ -122,7 +122,7 @@ describe('scanner: borrow rates for reverse carry', () => {
     const a = await running.scanner.scan();
     const fresh = setup({ start: later });
     const b = await fresh.scanner.scan();
-    expect(JSON.stringify(b.opportunities)).toBe(JSON.stringify(a.opportunities));
+    expect(JSON.stringify(b.opportunities.slice())).toBe(JSON.stringify(a.opportunities.slice()));
   });
 
   it('a failing lookup leaves that venue unknown, retried once, not again within the hour; other venues priced', async () => {
@@ -130,11 +130,11 @@ describe('scanner: borrow rates for reverse carry', () => {
     const r = await scanner.scan();
     const binance = r.venues.find((v) => v.venue === 'binance');
     expect(binance?.status).toBe('ok');
-    const btc = find(r.opportunities, 'binance', 'BTC/USDT:USDT');
+    const btc = find(r.opportunities.slice(), 'binance', 'BTC/USDT:USDT');
     expect(btc.status).toBe('filtered');
     expect(btc.reasons).toContain('borrow rate unknown');
     expect(btc.borrowCost).toBeNull();
-    expect(find(r.opportunities, 'bybit', 'BTC/USDT:USDT').status).toBe('ok');
+    expect(find(r.opportunities.slice(), 'bybit', 'BTC/USDT:USDT').status).toBe('ok');
     const tries = borrowCalls.filter((c) => c === 'binance:BTC').length;
     expect(tries).toBe(2); // the adapter's retry (2 attempts)
 
@@ -147,7 +147,7 @@ describe('scanner: borrow rates for reverse carry', () => {
     const { scanner, borrowCalls } = setup({ failBorrow: { binance: () => new ccxt.AuthenticationError('binance requires "apiKey" credential') } });
     const r = await scanner.scan();
     expect(borrowCalls.filter((c) => c.startsWith('binance:'))).toHaveLength(1);
-    for (const o of r.opportunities.filter((x) => x.venue === 'binance' && x.direction === 'reverse' && x.status !== 'needs_borrow')) {
+    for (const o of r.opportunities.slice().filter((x) => x.venue === 'binance' && x.direction === 'reverse' && x.status !== 'needs_borrow')) {
       expect(o.reasons).toContain('borrow rate unknown');
     }
     await scanner.scan();

@@ -42,7 +42,7 @@ describe('scanner: one venue failing never stops the others', () => {
     expect(r['deribit']).toMatchObject({ status: 'error', error: { action: 'skip' } });
     expect(r['bitmex']).toMatchObject({ status: 'closed' });
     expect(result.opportunities.length).toBeGreaterThan(0);
-    expect(new Set(result.opportunities.map((o) => o.venue))).toEqual(new Set(['binance']));
+    expect(new Set(result.opportunities.slice().map((o) => o.venue))).toEqual(new Set(['binance']));
   });
 
   it('garbage from a venue is skipped with reasons; its good rows and the other venues still rank', async () => {
@@ -56,10 +56,10 @@ describe('scanner: one venue failing never stops the others', () => {
     expect(okx.skipped.length).toBeGreaterThan(0);
     for (const s of okx.skipped) expect(s.reason.length).toBeGreaterThan(0);
     // Other venues are unaffected by okx's garbage: identical rows.
-    const others = (res: typeof result) => JSON.stringify(res.opportunities.filter((o) => o.venue !== 'okx'));
+    const others = (res: typeof result) => JSON.stringify(res.opportunities.slice().filter((o) => o.venue !== 'okx'));
     expect(others(result)).toBe(others(healthy));
     // Nothing non-finite leaks into the ranking.
-    for (const o of result.opportunities) {
+    for (const o of result.opportunities.slice()) {
       expect(Number.isFinite(o.rate)).toBe(true);
       if (o.netApr !== null) expect(Number.isFinite(o.netApr)).toBe(true);
     }
