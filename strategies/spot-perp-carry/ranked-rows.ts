@@ -3,7 +3,8 @@
  *
  * Why: a full Opportunity is three objects with ~22 boxed numbers (the row and two LegQuotes),
  * ~900 bytes; for 3,000 rows that was 2.7 MB of garbage per rank, most of it for rows nobody
- * reads (a scan shows its top 20; the paper engine reads the ok rows and those of held perps).
+ * reads. It is the scan's OpportunityList (src/engine/scanner.ts): `carry scan` builds the rows
+ * it prints (--top), the ledger the top 5; the paper strategy's decide() still reads them all.
  * Ranking writes each row's numbers into typed arrays instead, one buffer per call, and at()
  * builds the Opportunity of a rank when it is asked for, from the same numbers with the same
  * arithmetic, so it is equal, field for field and bit for bit, whenever it is built.
