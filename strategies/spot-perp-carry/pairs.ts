@@ -24,15 +24,12 @@ export interface SpotPerpPair {
   readonly spot: Market | null;
   /** null when paired; otherwise why this perp cannot be carried. */
   readonly reason: string | null;
-  /** Keys of the two books in the ranker's book map (bookKey). */
-  readonly perpBookKey: string;
-  readonly spotBookKey: string | null;
   /** How each market's ccxt amount maps to base/quote; null when the market data is unusable. */
   readonly perpModel: AmountModel | null;
   readonly spotModel: AmountModel | null;
 }
 
-/** Key of an order book in the ranker's input map. */
+/** Key of an order book in a scan's book map (ScanResult.books), as the engine and monitor look books up. */
 export function bookKey(venue: VenueId, symbol: string): string {
   return `${venue}|${symbol}`;
 }
@@ -81,8 +78,6 @@ export function pairSpotPerp(markets: readonly Market[]): readonly SpotPerpPair[
       perp,
       spot,
       reason,
-      perpBookKey: bookKey(perp.venue, perp.symbol),
-      spotBookKey: spot === null ? null : bookKey(spot.venue, spot.symbol),
       perpModel,
       spotModel,
     });

@@ -71,14 +71,12 @@ describe('pairing perps with spot', () => {
     expect(pair?.reason).toBe(PAIR_REASONS.feeUnknown);
   });
 
-  it('lists one pair per perp, no pair for spot markets, with book keys', () => {
+  it('lists one pair per perp, no pair for spot markets; books are keyed venue|symbol', () => {
     const pairs = pairSpotPerp([m('BTC/USDT'), m('ETH/USDT'), m('BTC/USDT:USDT'), m('SOL/USDT:USDT')]);
     expect(pairs.map((p) => [p.perp.symbol, p.spot?.symbol ?? null, p.reason])).toEqual([
       ['BTC/USDT:USDT', 'BTC/USDT', null],
       ['SOL/USDT:USDT', null, 'no spot market on venue'],
     ]);
-    expect(pairs[0]?.perpBookKey).toBe('v|BTC/USDT:USDT');
-    expect(pairs[0]?.spotBookKey).toBe('v|BTC/USDT');
     expect(bookKey('bybit', 'BTC/USDT')).toBe('bybit|BTC/USDT');
   });
 
