@@ -15,6 +15,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderBook } from '../../src/domain/book.js';
+import { BOOK_PROBLEMS, midPrice, walkBook } from '../../src/pricing/depth.js';
+import { maxNotionalWithinSlippage } from '../../src/pricing/max-notional.js';
+import { amountModel } from '../../src/pricing/units.js';
 import { arenaBookLevels, packBooks } from '../../src/pricing/book-arena.js';
 import type { BookLevel, FundingSnapshot, Market, OrderBook, TickerSnapshot } from '../../src/domain/market.js';
 import type { Opportunity } from '../../src/domain/opportunity.js';
@@ -611,6 +614,99 @@ describe('malformed levels: reported where a walk reaches them, wherever the are
       } else {
         expect(o.reasons).toEqual([`spot book unusable: ${problem}`]);
         expect(o.spot).toBeNull();
+      }
+    }
+  });
+});
+
+describe('malformed levels in the tails of reverse carry’s bids: found by the walk that reads them', () => {
+  // Reverse carry sells spot into its bids (entry, with the max notional at the cap) and exits
+  // the perp by selling into its bids. Both bid sides here are deep and thin, so the walks go
+  // past any head: perp exit fills 10,000 in level 20; spot entry crosses the cap (99.9) near
+  // level 26 and fills in level 50. Wherever the arena splits a side, a bad level in the tail
+  // must be reported exactly where the checking walk (walkBook, maxNotionalWithinSlippage over
+  // the whole OrderBook side) stops, and one past both answers not at all.
+  function bids(top: number, step: number, amount: number, n: number, fault?: { at: number; level: 'nan' | 'negative' | 'rising' }): BookLevel[] {
+    const out: BookLevel[] = Array.from({ length: n }, (_, i) => [top - step * i, amount]);
+    if (fault !== undefined) {
+      const prev = out[fault.at - 1] as BookLevel;
+      out[fault.at] = fault.level === 'nan' ? [Number.NaN, amount] : fault.level === 'negative' ? [prev[0] - step, -1] : [prev[0] + step / 2, amount];
+    }
+    return out;
+  }
+  const raw = (levels: BookLevel[]) => ({ levels: Float64Array.from(levels.flat()), length: levels.length });
+
+  /** A leg as the checking walks price it over the OrderBook: the reference. */
+  function checkedLeg(book: OrderBook, m: Market, buy: boolean, notional: number, capBps: number) {
+    const model = amountModel(m);
+    const mid = midPrice(book) as number;
+    const entry = walkBook(book, buy ? 'buy' : 'sell', notional, model, mid);
+    const exit = walkBook(book, buy ? 'sell' : 'buy', notional, model, mid);
+    const max = maxNotionalWithinSlippage(book, buy ? 'buy' : 'sell', model, mid, capBps);
+    return {
+      problem: entry.problem ?? exit.problem ?? max.problem,
+      entryVwap: entry.complete ? entry.vwap : null,
+      exitVwap: exit.complete ? exit.vwap : null,
+      maxNotional: max.notional,
+      bookLimited: max.bookLimited,
+      entryLevels: entry.levelsUsed,
+      exitLevels: exit.levelsUsed,
+    };
+  }
+
+  const rows: { name: string; spot?: { at: number; level: 'nan' | 'negative' | 'rising' }; perp?: { at: number; level: 'nan' | 'negative' | 'rising' }; problem: { spot: string | null; perp: string | null } }[] = [
+    { name: 'well formed', problem: { spot: null, perp: null } },
+    { name: 'perp exit: NaN price past the fill', perp: { at: 30, level: 'nan' }, problem: { spot: null, perp: null } },
+    { name: 'perp exit: NaN price before the fill', perp: { at: 18, level: 'nan' }, problem: { spot: null, perp: BOOK_PROBLEMS.badLevel } },
+    { name: 'perp exit: rising right after a 16-level head', perp: { at: 16, level: 'rising' }, problem: { spot: null, perp: BOOK_PROBLEMS.unsorted } },
+    { name: 'perp exit: negative amount in the last level the fill needs', perp: { at: 20, level: 'negative' }, problem: { spot: null, perp: BOOK_PROBLEMS.badLevel } },
+    { name: 'spot entry: rising before the cap', spot: { at: 20, level: 'rising' }, problem: { spot: BOOK_PROBLEMS.unsorted, perp: null } },
+    { name: 'spot entry: negative amount past the cap, before the fill', spot: { at: 40, level: 'negative' }, problem: { spot: BOOK_PROBLEMS.badLevel, perp: null } },
+    { name: 'spot entry: NaN past both answers', spot: { at: 60, level: 'nan' }, problem: { spot: null, perp: null } },
+    { name: 'both tails bad', spot: { at: 30, level: 'nan' }, perp: { at: 17, level: 'rising' }, problem: { spot: BOOK_PROBLEMS.badLevel, perp: BOOK_PROBLEMS.unsorted } },
+  ];
+  it.each(rows)('$name', ({ spot, perp, problem }) => {
+    const input = build([{ base: 'BTC', rate: -0.0008 }]);
+    const books = bookMap(input);
+    const spotKey = bookKey('v', 'BTC/USDT');
+    const perpKey = bookKey('v', 'BTC/USDT:USDT');
+    const spotBook = books.get(spotKey) as OrderBook;
+    const perpBook = books.get(perpKey) as OrderBook;
+    books.set(spotKey, { ...spotBook, bids: raw(bids(99.95, 0.004, 2, 70, spot)) });
+    books.set(perpKey, { ...perpBook, bids: raw(bids(99.98, 0.002, 5, 40, perp)) });
+    const markets = input.markets.get('v') as Market[];
+    const spotMarket = markets.find((m) => m.symbol === 'BTC/USDT') as Market;
+    const perpMarket = markets.find((m) => m.symbol === 'BTC/USDT:USDT') as Market;
+    const { notional, maxSlippageBps } = input.params;
+    const want = {
+      spot: checkedLeg(books.get(spotKey) as OrderBook, spotMarket, false, notional, maxSlippageBps),
+      perp: checkedLeg(books.get(perpKey) as OrderBook, perpMarket, true, notional, maxSlippageBps),
+    };
+    // The references agree with the cases' intent, and the walks read past a 16-level head (a
+    // walk that used 16 levels and was not done read level 16, or stopped there).
+    expect({ spot: want.spot.problem, perp: want.perp.problem }).toEqual(problem);
+    expect(want.perp.exitLevels).toBeGreaterThanOrEqual(16);
+    expect(want.spot.entryLevels).toBeGreaterThanOrEqual(16);
+    for (const headLevels of [1, 2, 16, 64]) {
+      const o = rankRows(withBooks(input, books, headLevels)).at(0);
+      expect(o.direction).toBe('reverse');
+      for (const leg of ['spot', 'perp'] as const) {
+        const got = o[leg];
+        const w = want[leg];
+        if (w.problem !== null) {
+          expect(got, `${leg} head ${headLevels}`).toBeNull();
+          expect(o.reasons).toContain(`${leg} book unusable: ${w.problem}`);
+          continue;
+        }
+        expect(o.reasons.filter((r) => r.startsWith(`${leg} book unusable`))).toEqual([]);
+        // Bit for bit (Object.is), not close.
+        const pairs: [string, unknown, unknown][] = [
+          ['entryVwap', got?.entryVwap, w.entryVwap],
+          ['exitVwap', got?.exitVwap, w.exitVwap],
+          ['maxNotional', got?.maxNotional, w.maxNotional],
+          ['maxNotionalBookLimited', got?.maxNotionalBookLimited, w.bookLimited],
+        ];
+        for (const [name, x, y] of pairs) expect(Object.is(x, y), `${leg} ${name} head ${headLevels}: ${String(x)} vs ${String(y)}`).toBe(true);
       }
     }
   });
