@@ -13,7 +13,6 @@ import type {
   CcxtFundingIntervals,
   CcxtFundingRateHistoryRow,
   CcxtFundingRates,
-  CcxtMarkets,
   CcxtParams,
   CcxtTickers,
   CcxtTradingFees,
@@ -25,7 +24,6 @@ import {
   decSub,
   decText,
   decValue,
-  finalizeMarket,
   fundingRateShape,
   historyRowShape,
   withInfo,
@@ -235,15 +233,10 @@ export class BinanceSim extends SimVenueBase implements SimVenueApi {
     super(world, 'binance');
   }
 
-  loadMarkets(): CcxtMarkets {
-    if (this.markets) return this.markets;
-    const out: Obj = {};
-    for (const inst of [...this.list('spot'), ...this.list('perp')]) {
-      const info = inst.spec.kind === 'perp' ? linearInfo(inst.spec) : spotInfo(inst.spec);
-      out[inst.spec.symbol] = finalizeMarket(parseMarket(info), FEES_TRADING);
-    }
-    this.markets = out as unknown as CcxtMarkets;
-    return this.markets;
+  protected readonly feesTrading = FEES_TRADING;
+
+  protected parseMarket(spec: InstrumentSpec): Obj {
+    return parseMarket(spec.kind === 'perp' ? linearInfo(spec) : spotInfo(spec));
   }
 
   fetchFundingRates(ctx: CallContext, symbols: string[] | undefined, params: CcxtParams): CcxtFundingRates {

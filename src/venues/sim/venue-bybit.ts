@@ -13,7 +13,6 @@ import type {
   CcxtFundingIntervals,
   CcxtFundingRateHistoryRow,
   CcxtFundingRates,
-  CcxtMarkets,
   CcxtParams,
   CcxtTickers,
   CcxtTradingFees,
@@ -26,7 +25,6 @@ import {
   decSub,
   decText,
   decValue,
-  finalizeMarket,
   fundingRateShape,
   historyRowShape,
   orderBookShape,
@@ -254,20 +252,10 @@ export class BybitSim extends SimVenueBase implements SimVenueApi {
     super(world, 'bybit');
   }
 
-  loadMarkets(): CcxtMarkets {
-    if (this.markets) return this.markets;
-    const out: Obj = {};
-    let i = 0;
-    const all = [...this.insts.values()];
-    // ccxt's setMarkets puts spot markets first.
-    for (const inst of [...all.filter((x) => x.spec.kind === 'spot'), ...all.filter((x) => x.spec.kind === 'perp')]) {
-      const spec = inst.spec;
-      i++;
-      const parsed = spec.kind === 'perp' ? parsePerp(perpInfo(spec, i)) : parseSpot(spotInfo(spec, 1000 + i));
-      out[spec.symbol] = finalizeMarket(parsed, FEES_TRADING);
-    }
-    this.markets = out as unknown as CcxtMarkets;
-    return this.markets;
+  protected readonly feesTrading = FEES_TRADING;
+
+  protected parseMarket(spec: InstrumentSpec, n: number): Obj {
+    return spec.kind === 'perp' ? parsePerp(perpInfo(spec, n)) : parseSpot(spotInfo(spec, 1000 + n));
   }
 
   private row(inst: SimInstrument, step: number): TickerRow {

@@ -4,7 +4,7 @@
  */
 import ccxt from 'ccxt';
 import type { CcxtMarkets, CcxtParams } from '../ccxt-calls.js';
-import { dec, type Dec } from './ccxt-shapes.js';
+import { dec, finalizeMarket, type Dec } from './ccxt-shapes.js';
 import type { InstrumentSpec } from './instruments.js';
 import type { SimVenueId } from './instruments.js';
 import { bits, streamKey } from './prng.js';
@@ -86,7 +86,7 @@ export function updateId(step: number, key: number): number {
  */
 export abstract class SimVenueBase {
   protected readonly insts: ReadonlyMap<string, SimInstrument>;
-  protected markets: CcxtMarkets | undefined;
+  private markets: CcxtMarkets | undefined;
   protected readonly key: number;
   private readonly lists = new Map<'spot' | 'perp', SimInstrument[]>();
 
@@ -103,6 +103,28 @@ export abstract class SimVenueBase {
     const spec = inst.spec;
     const q = this.world.instrumentState(inst, step);
     return { q, last: onTick(spec, q.mid), open: onTick(spec, q.open24h), high: onTick(spec, q.high24h), low: onTick(spec, q.low24h) };
+  }
+
+  /** The venue's trading-fee defaults, as ccxt's describe() gives them (finalizeMarket). */
+  protected abstract readonly feesTrading: Obj;
+
+  /**
+   * One market as the venue's ccxt parser returns it, before finalizeMarket. `n` counts the
+   * markets from 1 in loadMarkets' order (ids that venues number sequentially).
+   */
+  protected abstract parseMarket(spec: InstrumentSpec, n: number): Obj;
+
+  /** Built once: spot markets first, then perps, as ccxt's setMarkets orders them. */
+  loadMarkets(): CcxtMarkets {
+    if (!this.markets) {
+      const out: Obj = {};
+      let n = 0;
+      for (const inst of [...this.list('spot'), ...this.list('perp')]) {
+        out[inst.spec.symbol] = finalizeMarket(this.parseMarket(inst.spec, ++n), this.feesTrading);
+      }
+      this.markets = out as unknown as CcxtMarkets;
+    }
+    return this.markets;
   }
 
   protected list(kind: 'spot' | 'perp'): SimInstrument[] {

@@ -17,13 +17,12 @@ import type {
   CcxtFundingIntervals,
   CcxtFundingRateHistoryRow,
   CcxtFundingRates,
-  CcxtMarkets,
   CcxtParams,
   CcxtTickers,
   CcxtTradingFees,
 } from '../ccxt-calls.js';
 import { generateBook, topOfBook } from './books.js';
-import { decOf, decOfSig, decValue, finalizeMarket, fundingRateShape, orderBookShape, tickerShape, type Dec } from './ccxt-shapes.js';
+import { decOf, decOfSig, decValue, fundingRateShape, orderBookShape, tickerShape, type Dec } from './ccxt-shapes.js';
 import { HOUR_MS } from './dynamics.js';
 import { hashString } from './prng.js';
 import type { SimVenueApi } from './venue-api.js';
@@ -137,15 +136,10 @@ export class DeribitSim extends SimVenueBase implements SimVenueApi {
     super(world, 'deribit');
   }
 
-  loadMarkets(): CcxtMarkets {
-    if (this.markets) return this.markets;
-    const out: Obj = {};
-    const all = [...this.insts.values()];
-    for (const inst of [...all.filter((i) => i.spec.kind === 'spot'), ...all.filter((i) => i.spec.kind === 'perp')]) {
-      out[inst.spec.symbol] = finalizeMarket(parseMarket(instrumentInfo(inst.spec)), FEES_TRADING);
-    }
-    this.markets = out as unknown as CcxtMarkets;
-    return this.markets;
+  protected readonly feesTrading = FEES_TRADING;
+
+  protected parseMarket(spec: InstrumentSpec): Obj {
+    return parseMarket(instrumentInfo(spec));
   }
 
   fetchFundingRates(): CcxtFundingRates {

@@ -14,7 +14,6 @@ import type {
   CcxtFundingIntervals,
   CcxtFundingRateHistoryRow,
   CcxtFundingRates,
-  CcxtMarkets,
   CcxtParams,
   CcxtTickers,
   CcxtTradingFees,
@@ -25,7 +24,6 @@ import {
   decOfSig,
   decText,
   decValue,
-  finalizeMarket,
   fundingRateShape,
   historyRowShape,
   withInfo,
@@ -184,14 +182,10 @@ export class OkxSim extends SimVenueBase implements SimVenueApi {
     super(world, 'okx');
   }
 
-  loadMarkets(): CcxtMarkets {
-    if (this.markets) return this.markets;
-    const out: Obj = {};
-    for (const inst of [...this.list('spot'), ...this.list('perp')]) {
-      out[inst.spec.symbol] = finalizeMarket(parseMarket(instrumentInfo(inst.spec)), FEES_TRADING);
-    }
-    this.markets = out as unknown as CcxtMarkets;
-    return this.markets;
+  protected readonly feesTrading = FEES_TRADING;
+
+  protected parseMarket(spec: InstrumentSpec): Obj {
+    return parseMarket(instrumentInfo(spec));
   }
 
   fetchFundingRates(ctx: CallContext, symbols: string[] | undefined, _params: CcxtParams): CcxtFundingRates {
