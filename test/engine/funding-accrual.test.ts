@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderFilled } from '../../src/domain/events.js';
-import type { PositionSpec } from '../../src/domain/position.js';
+import { inverseSpec, linearSpec } from '../store/fixtures.js';
 import {
   ACCRUAL_REASONS,
   dueFunding,
@@ -13,38 +13,6 @@ import {
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.UTC(2026, 7, 10); // 2026-08-10 00:00 UTC
-
-function linearSpec(intervalHours: number): PositionSpec {
-  return {
-    positionId: 'p1',
-    venue: 'binance',
-    base: 'BTC',
-    quote: 'USDT',
-    direction: 'carry',
-    spotSymbol: 'BTC/USDT',
-    perpSymbol: 'BTC/USDT:USDT',
-    settlement: 'linear',
-    contractSize: 1,
-    settle: 'USDT',
-    intervalHours,
-    continuousFunding: false,
-  };
-}
-
-const deribitSpec: PositionSpec = {
-  positionId: 'd1',
-  venue: 'deribit',
-  base: 'BTC',
-  quote: 'USDC',
-  direction: 'carry',
-  spotSymbol: 'BTC/USDC',
-  perpSymbol: 'BTC/USD:BTC',
-  settlement: 'inverse',
-  contractSize: 10,
-  settle: 'BTC',
-  intervalHours: 8,
-  continuousFunding: true,
-};
 
 /**
  * A scan every `every` ms over [from, to]: each names the next settlement strictly after it on a
@@ -72,7 +40,7 @@ function scans(
 
 function input(over: Partial<FundingAccrualInput>): FundingAccrualInput {
   return {
-    spec: linearSpec(8),
+    spec: linearSpec('p1', { intervalHours: 8 }),
     held: heldBetween(-0.2, T0 + MIN, null),
     observations: scans(8, T0 - HOUR, T0 + 25 * HOUR),
     paidThrough: null,
@@ -86,7 +54,7 @@ describe('dueFunding, discrete settlements', () => {
     { interval: 1, count: 24 },
     { interval: 8, count: 3 },
   ])('a $interval h perp held for a day is paid $count times', ({ interval, count }) => {
-    const r = dueFunding(input({ spec: linearSpec(interval), observations: scans(interval, T0 - HOUR, T0 + 25 * HOUR) }));
+    const r = dueFunding(input({ spec: linearSpec('p1', { intervalHours: interval }), observations: scans(interval, T0 - HOUR, T0 + 25 * HOUR) }));
     expect(r.payments).toHaveLength(count);
     expect(r.skipped).toEqual([]);
     const expectedTimes = Array.from({ length: count }, (_, i) => T0 + (i + 1) * interval * HOUR);
@@ -228,7 +196,7 @@ describe('dueFunding, continuous (Deribit)', () => {
     return out;
   };
   const base = (over: Partial<FundingAccrualInput>): FundingAccrualInput => ({
-    spec: deribitSpec,
+    spec: inverseSpec('d1'),
     held: heldBetween(-4000, T0, null),
     observations: obs(T0, T0 + 8 * HOUR),
     paidThrough: null,

@@ -2,37 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { FundingPaid, OrderFilled } from '../../src/domain/events.js';
 import type { PositionSpec } from '../../src/domain/position.js';
 import { positionPnl, residualDelta, totalPnl, type PositionPnl } from '../../src/pricing/pnl.js';
+import { inverseSpec, linearSpec } from '../store/fixtures.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 7, 10);
 
-const binanceBtc: PositionSpec = {
-  positionId: 'p1',
-  venue: 'binance',
-  base: 'BTC',
-  quote: 'USDT',
-  direction: 'carry',
-  spotSymbol: 'BTC/USDT',
-  perpSymbol: 'BTC/USDT:USDT',
-  settlement: 'linear',
-  contractSize: 1,
-  settle: 'USDT',
-  intervalHours: 8,
-  continuousFunding: false,
-};
-
-const deribitBtc: PositionSpec = {
-  ...binanceBtc,
-  positionId: 'd1',
-  venue: 'deribit',
-  quote: 'USDC',
-  spotSymbol: 'BTC/USDC',
-  perpSymbol: 'BTC/USD:BTC',
-  settlement: 'inverse',
-  contractSize: 10,
-  settle: 'BTC',
-  continuousFunding: true,
-};
+const binanceBtc: PositionSpec = linearSpec('p1');
+const deribitBtc: PositionSpec = inverseSpec('d1');
 
 let seq = 0;
 /** A fill as the ledger stores it; for the spot leg `qty` is base, for the perp contracts. */
