@@ -126,9 +126,15 @@ export function ccxtPackageVersion(): string {
 }
 
 /**
- * Both versions, for the start-up log: `ccxt.version` lags the package (4.5.84 reports 4.5.83),
- * so the package.json one is the one to trust.
+ * The ccxt that runs, for the start-up log: the installed package's version, and the version
+ * carry pins in its package.json (`dependencies.ccxt`). `ccxt.version`, the constant compiled
+ * into ccxt's bundle, is not shown: ccxt's release build writes it before bumping the package,
+ * so it lags by one patch (4.5.84 reports 4.5.83) and would only make the user wonder which
+ * runs. `mismatch` is set when the installed package is not the pinned one (a stale
+ * node_modules: `npm ci` fixes it).
  */
-export function ccxtVersions(): { readonly reported: string; readonly package: string } {
-  return { reported: ccxt.version, package: ccxtPackageVersion() };
+export function ccxtVersionInfo(pinned: string | undefined): { readonly ccxt: string; readonly pinned: string | null; readonly mismatch: boolean } {
+  const installed = ccxtPackageVersion();
+  const pin = pinned === undefined ? null : pinned.replace(/^[=v]/, '');
+  return { ccxt: installed, pinned: pin, mismatch: pin !== null && /^\d+\.\d+\.\d+$/.test(pin) && pin !== installed };
 }
