@@ -25,7 +25,7 @@ export const venueConfigSchema = z
 
 export const scanSchema = z
   .object({
-    periodSeconds: z.number().int().min(5).max(86_400).default(60).describe('Seconds between scans (daemon and staleness).'),
+    periodSeconds: z.number().int().min(5).max(86_400).default(300).describe('Seconds between scans (daemon and staleness).'),
     notional: positive().default(10_000).describe('Target notional in USD at which each opportunity is priced.'),
     holdHours: positive().default(72).describe('Planned holding period used for net return and annualisation.'),
     maxSlippageBps: positive().default(10).describe('Per-leg slippage cap vs mid used to solve max notional.'),
@@ -77,7 +77,7 @@ export const storeSchema = z
 
 export const jobsSchema = z
   .object({
-    scan: z.string().default('* * * * *').describe('Cron (UTC, 5 or 6 fields) for scan + decide + execute.'),
+    scan: z.string().default('*/5 * * * *').describe('Cron (UTC, 5 or 6 fields) for scan + decide + execute.'),
     monitor: z.string().default('*/15 * * * * *').describe('Cron for the monitor: funding accrual, marks, flags.'),
     settlementLeadSeconds: z
       .number()

@@ -14,7 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Action } from '../domain/action.js';
 import type { Clock } from '../domain/clock.js';
-import { isCarryError } from '../domain/errors.js';
+import { CarryError, isCarryError } from '../domain/errors.js';
 import type { EquitySnapshot, FundingPaid, LedgerEvent, OrderFilled } from '../domain/events.js';
 import type { FundingSnapshot, Market, OrderBook, VenueId } from '../domain/market.js';
 import type { Opportunity } from '../domain/opportunity.js';
@@ -27,7 +27,7 @@ import type { Ledger } from '../store/ledger.js';
 import type { FillRow, FundingPaymentRow, PositionRow, WalletBalance } from '../store/rows.js';
 import type { Logger } from '../util/log.js';
 import { decide, type HeldPosition } from '../../strategies/spot-perp-carry/decide.js';
-import { FundingHistory, observationFromSnapshot, type FundingObservation } from '../../strategies/spot-perp-carry/funding-history.js';
+import { FundingHistory, observationFromSnapshot } from '../../strategies/spot-perp-carry/funding-history.js';
 import { fundingHistoryCapacity, type SpotPerpCarryParams } from '../../strategies/spot-perp-carry/params.js';
 import { bookKey } from '../../strategies/spot-perp-carry/rank.js';
 import { dueFunding, heldFromFills, type FundingObservation as AccrualObservation, type MarkObservation } from './funding-accrual.js';
@@ -40,10 +40,11 @@ import { assessDrift } from '../monitor/drift.js';
 import type { OrderAction } from '../monitor/corrective-order.js';
 import { formatPct } from '../monitor/format.js';
 import { cronPeriodMs } from '../monitor/health.js';
-import { SeriesHistory, type SeriesPoint } from '../monitor/rolling-window.js';
+import { SeriesHistory } from '../monitor/rolling-window.js';
 import { monitorThresholds, type MonitorThresholds } from '../monitor/thresholds.js';
 import { parseCron, type CronSchedule } from '../scheduler/cron-next.js';
 import type { JobStats } from '../scheduler/job.js';
+import { decodeHistory, decodeSeries, encodeHistory, encodeSeries, type StoredHistory, type StoredSeries } from './checkpoint-codec.js';
 import { driftInputs, JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
@@ -57,13 +58,14 @@ const MAX_FUNDING_DEFER_MS = 24 * HOUR_MS;
 const SCAN_TOP = 5;
 
 export interface EngineCheckpoint {
-  readonly v: 1;
+  /** 2: history and basis in the compact forms of checkpoint-codec.ts; 1 (read only): as lists. */
+  readonly v: 1 | 2;
   /** Clock of the last completed tick. */
   readonly clock: number;
   /** Last completed run of each job, so a restart resumes every schedule where it was. */
   readonly lastRun: Readonly<Record<string, number>>;
-  /** Funding observations the strategy's history retains, as compact tuples (see encodeObservation). */
-  readonly history: readonly (FundingObservation | EncodedObservation)[];
+  /** Funding observations the strategy's history retains (checkpoint-codec.ts). */
+  readonly history: StoredHistory;
   readonly accrual: Readonly<Record<string, AccrualState>>;
   readonly lastEquityHour: number | null;
   /** Last recorded skip reason (its stable part) per venue|symbol: repeats are not re-recorded. */
@@ -71,7 +73,7 @@ export interface EngineCheckpoint {
   /** Last marks of every non-final position, for reports run without market data. */
   readonly marks: Readonly<Record<string, PositionMarkSnapshot>>;
   /** The monitor's basis history (held positions' series), for z-scores across a restart. */
-  readonly basis?: readonly (SeriesPoint & { readonly key: string })[];
+  readonly basis?: StoredSeries;
 }
 
 export interface PositionMarkSnapshot {
@@ -236,12 +238,15 @@ export class CarryEngine {
     const cp = this.o.ledger.checkpoint<EngineCheckpoint>(CHECKPOINT_KEY);
     if (cp) {
       const v = cp.value;
-      this.history = FundingHistory.fromObservations(fundingHistoryCapacity(this.o.params), v.history.map(decodeObservation));
+      if (v.v !== 1 && v.v !== 2) {
+        throw new CarryError('CARRY_STORE_INVALID', 'stop', `${this.o.ledger.path}: engine checkpoint version ${String(v.v)} is newer than this carry reads (1, 2): upgrade carry`);
+      }
+      this.history = FundingHistory.fromObservations(fundingHistoryCapacity(this.o.params), decodeHistory(v.history));
       this.accrual = new Map(Object.entries(v.accrual));
       this.lastRun = { ...v.lastRun };
       this.lastEquityHour = v.lastEquityHour;
       this.skipKeys = new Map(Object.entries(v.skipKeys ?? {}));
-      this.basis = SeriesHistory.from(this.basis.windowMs, this.basis.maxPoints, v.basis ?? []);
+      this.basis = SeriesHistory.from(this.basis.windowMs, this.basis.maxPoints, decodeSeries(v.basis ?? []));
     }
     this.positionSeq = this.o.ledger.positions().length;
     this.markets = new Map(await this.o.scanner.loadMarkets());
@@ -257,15 +262,15 @@ export class CarryEngine {
 
   private checkpoint(): EngineCheckpoint {
     return {
-      v: 1,
+      v: 2,
       clock: this.o.clock.now(),
       lastRun: this.lastRun,
-      history: this.history.retained().map(encodeObservation),
+      history: encodeHistory(this.history.retained()),
       accrual: Object.fromEntries(this.accrual),
       lastEquityHour: this.lastEquityHour,
       skipKeys: Object.fromEntries(this.skipKeys),
       marks: this.markSnapshot(),
-      ...(this.o.alerts ? { basis: this.basis.points() } : {}),
+      ...(this.o.alerts ? { basis: encodeSeries(this.basis.points()) } : {}),
     };
   }
 
@@ -984,22 +989,6 @@ export class CarryEngine {
   lastScan(): ScanResult | null {
     return this.last;
   }
-}
-
-/**
- * A funding observation as a tuple: the checkpoint is written every tick and these are most of
- * it, so field names are not repeated hundreds of times.
- */
-export type EncodedObservation = readonly [string, string, number, number, 0 | 1, FundingObservation['rateKind'], number | null, number];
-
-function encodeObservation(o: FundingObservation): EncodedObservation {
-  return [o.venue, o.symbol, o.rate, o.intervalHours, o.continuous ? 1 : 0, o.rateKind, o.nextFundingTime, o.receivedAt];
-}
-
-function decodeObservation(o: FundingObservation | EncodedObservation): FundingObservation {
-  if (!Array.isArray(o)) return o as FundingObservation;
-  const [venue, symbol, rate, intervalHours, continuous, rateKind, nextFundingTime, receivedAt] = o as EncodedObservation;
-  return { venue, symbol, rate, intervalHours, continuous: continuous === 1, rateKind, nextFundingTime, receivedAt };
 }
 
 /** P&L per position from the ledger, with marks from the caller. */

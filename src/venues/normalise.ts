@@ -8,6 +8,7 @@ import { orderBook } from '../domain/book.js';
 import type {
   AmountUnit,
   BookLevel,
+  BookSide,
   FundingSnapshot,
   Market,
   OrderBook,
@@ -465,6 +466,48 @@ function levels(side: unknown[], descending: boolean, depth: number): { levels: 
   return { levels: out.slice(0, Math.max(0, depth)), dropped };
 }
 
+/** Whether every level of `side` is a usable [price, amount] and the side is best first (ties allowed). */
+function cleanAndSorted(side: readonly unknown[], descending: boolean): boolean {
+  let prev = descending ? Infinity : 0;
+  for (let i = 0; i < side.length; i++) {
+    const level = side[i];
+    if (!Array.isArray(level)) return false;
+    const price = toPositive(level[0]);
+    if (price === null || toPositive(level[1]) === null) return false;
+    if (descending ? price > prev : price < prev) return false;
+    prev = price;
+  }
+  return true;
+}
+
+/** The first `depth` levels of a clean side into `buf` from level `at` (2 numbers a level). */
+function packSide(side: readonly unknown[], n: number, buf: Float64Array, at: number): BookSide {
+  for (let i = 0; i < n; i++) {
+    const level = side[i] as readonly unknown[];
+    buf[2 * (at + i)] = toPositive(level[0]) as number;
+    buf[2 * (at + i) + 1] = toPositive(level[1]) as number;
+  }
+  return { levels: buf.subarray(2 * at, 2 * (at + n)), length: n };
+}
+
+/**
+ * The common case read in one pass, with no intermediate level arrays: both sides clean and
+ * already best first, as venues send them. Gives exactly what the general path below gives for
+ * such a book (its stable sort leaves a sorted side as it is; levels past `depth` are cut the
+ * same way; the two sides share one buffer, bids first, as orderBook() lays them out); null when
+ * any level is malformed or out of order, which the general path then filters, counts and sorts.
+ * Scans fetch tens of books a minute: this is most of what normalising them costs.
+ */
+function packIfClean(bids: readonly unknown[], asks: readonly unknown[], depth: number): { readonly bids: BookSide; readonly asks: BookSide } | null {
+  if (!cleanAndSorted(bids, true) || !cleanAndSorted(asks, false)) return null;
+  const d = Math.max(0, depth);
+  const nb = Math.min(bids.length, d);
+  const na = Math.min(asks.length, d);
+  if (nb === 0 && na === 0) return null; // the general path reports it
+  const buf = new Float64Array(2 * (nb + na));
+  return { bids: packSide(bids, nb, buf, 0), asks: packSide(asks, na, buf, nb) };
+}
+
 /**
  * ccxt OrderBook → OrderBook: best first, only positive finite levels, at most `depth` a side,
  * packed (book.ts). `dropped` counts malformed levels so the caller can report them. One empty
@@ -480,6 +523,14 @@ export function normaliseOrderBook(
   if (!Array.isArray(bids) || !Array.isArray(asks)) return bad('order book without bids/asks arrays');
   const rawSymbol = nonEmptyString(raw['symbol']);
   if (rawSymbol !== null && rawSymbol !== ctx.symbol) return bad(`order book is for ${rawSymbol}, asked for ${ctx.symbol}`);
+  const fast = packIfClean(bids, asks, ctx.depth);
+  if (fast !== null) {
+    return {
+      kind: 'ok',
+      dropped: 0,
+      book: { venue: ctx.venue, symbol: ctx.symbol, bids: fast.bids, asks: fast.asks, eventTime: toTimestamp(raw['timestamp']), receivedAt: ctx.receivedAt },
+    };
+  }
   const b = levels(bids, true, ctx.depth);
   const a = levels(asks, false, ctx.depth);
   // ccxt parses an unreadable body into a book with no levels: an empty book on both sides is

@@ -20,6 +20,7 @@ import {
 } from '../../src/venues/normalise.js';
 import { bookLimitFor, genericProfile, KNOWN_VENUES, PRECISION_MODE, type VenueProfile } from '../../src/venues/profiles.js';
 import { fixtureMarkets, readTape } from '../support/ccxt-fixtures.js';
+import { rng } from '../support/random-books.js';
 
 const bybit = KNOWN_VENUES['bybit'] as VenueProfile;
 const binance = KNOWN_VENUES['binance'] as VenueProfile;
@@ -412,6 +413,56 @@ describe('normaliseOrderBook', () => {
     ['another symbol', { symbol: 'ETH/USDT:USDT', bids: [], asks: [] }],
   ])('%s → skipped', (_name, raw) => {
     expect(normaliseOrderBook(raw, ctx).kind).toBe('skipped');
+  });
+
+  // Clean, sorted books take a one-pass path; anything else the filtering, sorting one. Both must
+  // give the same book: the reference here is the general rule spelled out (keep positive finite
+  // levels, stable-sort best first, cut at depth, both sides in one buffer, bids first).
+  it('gives the same book on clean and on messy input as the general rule', () => {
+    const r = rng(20261207);
+    const reference = (side: unknown[], descending: boolean, depth: number): [number, number][] =>
+      side
+        .filter((l): l is unknown[] => Array.isArray(l))
+        .map((l) => [toNumber(l[0]), toNumber(l[1])] as const)
+        .filter((l): l is readonly [number, number] => l[0] !== null && l[0] > 0 && l[1] !== null && l[1] > 0)
+        .map((l) => [l[0], l[1]] as [number, number])
+        .sort((a, b) => (descending ? b[0] - a[0] : a[0] - b[0]))
+        .slice(0, depth);
+    const makeSide = (descending: boolean, n: number, messy: boolean): unknown[] => {
+      const out: unknown[] = [];
+      let p = 100;
+      for (let i = 0; i < n; i++) {
+        p += (descending ? -1 : 1) * (r() < 0.2 ? 0 : Math.ceil(r() * 3) / 10); // equal prices too
+        const level: unknown[] = [Math.round(p * 10) / 10, Math.ceil(r() * 50) / 10, i];
+        if (messy && r() < 0.15) level[r() < 0.5 ? 0 : 1] = [Number.NaN, 0, -1, 'x', null][Math.floor(r() * 5)];
+        out.push(messy && r() < 0.05 ? 'garbage' : level);
+      }
+      if (messy && r() < 0.5 && out.length > 2) out.reverse(); // out of order
+      return out;
+    };
+    let clean = 0;
+    for (let k = 0; k < 400; k++) {
+      const messy = k % 2 === 1;
+      const depth = 1 + Math.floor(r() * 12);
+      const bids = makeSide(true, Math.floor(r() * 15), messy);
+      const asks = makeSide(false, Math.floor(r() * 15), messy);
+      const out = normaliseOrderBook({ bids, asks, timestamp: 7 }, { ...ctx, depth });
+      const rb = reference(bids, true, depth);
+      const ra = reference(asks, false, depth);
+      if (rb.length === 0 && ra.length === 0) {
+        expect(out.kind).toBe('skipped');
+        continue;
+      }
+      expect(out.kind).toBe('ok');
+      if (out.kind !== 'ok') continue;
+      expect(sideLevels(out.book.bids)).toEqual(rb);
+      expect(sideLevels(out.book.asks)).toEqual(ra);
+      expect(out.book.asks.levels.buffer).toBe(out.book.bids.levels.buffer);
+      expect(out.book.asks.levels.byteOffset).toBe(out.book.bids.levels.byteOffset + 16 * rb.length);
+      expect(out.book.bids.levels.buffer.byteLength).toBe(16 * (rb.length + ra.length));
+      if (out.dropped === 0) clean++;
+    }
+    expect(clean).toBeGreaterThan(150); // both paths were exercised
   });
 });
 
