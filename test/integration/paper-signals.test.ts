@@ -13,8 +13,8 @@ describe('carry paper and signals', () => {
   it('SIGTERM: exits 0 with a verified ledger, and a restart continues from the checkpoint', async () => {
     const db = join(tempDir('carry-signal-'), 'paper.db');
     const cfg = paperConfig({});
-    // Default schedule (scan every minute, monitor every 15 s) at 60× real time: a tick a quarter
-    // second, so the signal lands while ticks are running.
+    // Default schedule (scan every 5 minutes, monitor every 15 s) at 60× real time: a tick a
+    // quarter second, so the signal lands while ticks are running.
     const run = await runCarryProcess(['paper', '--market', 'sim', '--speed', '60', '--db', db, '--config', cfg], {
       watch: { db, when: (n) => n > 0, delayMs: 1_500, signal: 'SIGTERM' },
       timeoutMs: 30_000,
@@ -36,7 +36,7 @@ describe('carry paper and signals', () => {
     expect(funded).toBe(4); // binance, bybit, okx, deribit; bitmex is closed
     expect(firstEvents.filter((e) => e.type === 'scan.recorded').length).toBeGreaterThanOrEqual(1);
 
-    const again = await runCli(['paper', '--market', 'sim', '--speed', 'max', '--for', '10m', '--db', db, '--config', cfg, '--quiet']);
+    const again = await runCli(['paper', '--market', 'sim', '--speed', 'max', '--for', '50m', '--db', db, '--config', cfg, '--quiet']);
     expect(again.code, again.err).toBe(0);
     const second = summariseLedger(db);
     expect(second.verified).toBe(true);
@@ -47,9 +47,9 @@ describe('carry paper and signals', () => {
     const added = all.slice(firstEvents.length);
     expect(added.filter((e) => e.type === 'scan.recorded').length).toBeGreaterThanOrEqual(9);
     expect(Math.min(...added.map((e) => e.ts))).toBeGreaterThanOrEqual(stoppedAt);
-    // --for counts from where the run resumed, not from the sim's start: the last scan (one a
-    // minute) is the last minute mark at or before the checkpoint + 10 minutes.
-    const until = stoppedAt + 10 * 60_000;
-    expect(second.lastRun['scan']).toBe(Math.floor(until / 60_000) * 60_000);
+    // --for counts from where the run resumed, not from the sim's start: the last scan (one
+    // every 5 minutes) is the last 5-minute mark at or before the checkpoint + 50 minutes.
+    const until = stoppedAt + 50 * 60_000;
+    expect(second.lastRun['scan']).toBe(Math.floor(until / 300_000) * 300_000);
   }, 60_000);
 });
