@@ -175,6 +175,9 @@ export function specOf(p: PositionRow): PositionSpec {
   };
 }
 
+/** Events that change none of the cached reads (open positions, fills, wallet balances). */
+const READ_NEUTRAL_EVENTS: ReadonlySet<LedgerEvent['type']> = new Set<LedgerEvent['type']>(['scan.recorded', 'decision', 'equity.snapshot']);
+
 interface EngineReadCache {
   open?: readonly PositionRow[];
   patched?: boolean;
@@ -282,12 +285,16 @@ export class CarryEngine {
     if (tickAt !== undefined) this.lastRun = { ...this.lastRun, [job]: tickAt };
     const now = this.o.clock.now();
     let extra = 0;
+    // Most scan ticks append only their scan record and a few decisions: those leave positions,
+    // fills and wallets as they were, so the cached reads stay valid (re-reading them after
+    // every scan was a tenth of a paper run, and grows with the ledger).
+    const stale = this.cache.patched === true || events.some((e) => !READ_NEUTRAL_EVENTS.has(e.type));
     try {
       this.o.ledger.append(events, {
         ...(equity
           ? {
               then: () => {
-                this.cache = newReadCache();
+                if (stale) this.cache = newReadCache();
                 extra = 1;
                 return [this.equity()];
               },
@@ -299,8 +306,7 @@ export class CarryEngine {
       this.cache = newReadCache(); // rolled back: a view patched by this tick is not the ledger's
       throw e;
     }
-    // A checkpoint-only commit (most monitor ticks) leaves every cached read valid.
-    if (events.length > 0 || extra > 0 || this.cache.patched) this.cache = newReadCache();
+    if (stale) this.cache = newReadCache();
     return { job, at: now, events: events.length + extra };
   }
 
