@@ -182,11 +182,13 @@ interface EngineReadCache {
   open?: readonly PositionRow[];
   patched?: boolean;
   readonly fills: Map<string, readonly OrderFilled[]>;
+  /** heldFromFills of each position's fills: the accrual asks for it every monitor tick. */
+  readonly held: Map<string, ReturnType<typeof heldFromFills>>;
   readonly wallet: Map<VenueId, readonly WalletBalance[]>;
 }
 
 function newReadCache(): EngineReadCache {
-  return { fills: new Map(), wallet: new Map() };
+  return { fills: new Map(), held: new Map(), wallet: new Map() };
 }
 
 /** A tick's events, appended in one transaction at its end. */
@@ -326,6 +328,12 @@ export class CarryEngine {
     return f;
   }
 
+  private heldOf(positionId: string): ReturnType<typeof heldFromFills> {
+    let h = this.cache.held.get(positionId);
+    if (!h) this.cache.held.set(positionId, (h = heldFromFills(this.fillsOf(positionId))));
+    return h;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Observations
   // ------------------------------------------------------------------------------------------
@@ -430,7 +438,7 @@ export class CarryEngine {
       if (p.perpContracts === 0 && p.state !== 'closing' && live.has(p.positionId)) continue;
       const st0 = this.accrual.get(p.positionId);
       if (!st0) continue;
-      const held = heldFromFills(this.fillsOf(p.positionId));
+      const held = this.heldOf(p.positionId);
       if (held.length === 0) continue;
       const { st, until } = await this.confirmSettledRates(p, st0, now, buffer, history);
       const r = dueFunding({ spec: specOf(p), held, observations: st.obs, marks: st.marks, paidThrough: st.through, now: until });

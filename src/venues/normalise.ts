@@ -466,26 +466,32 @@ function levels(side: unknown[], descending: boolean, depth: number): { levels: 
   return { levels: out.slice(0, Math.max(0, depth)), dropped };
 }
 
-/** Whether every level of `side` is a usable [price, amount] and the side is best first (ties allowed). */
+/**
+ * Whether every level of `side` is a [price, amount] of positive finite numbers and the side is
+ * best first (ties allowed). Numbers only, as ccxt's parsers give them: a side with numeric
+ * strings (some fixtures) takes the general path, which reads those too.
+ */
 function cleanAndSorted(side: readonly unknown[], descending: boolean): boolean {
   let prev = descending ? Infinity : 0;
   for (let i = 0; i < side.length; i++) {
     const level = side[i];
     if (!Array.isArray(level)) return false;
-    const price = toPositive(level[0]);
-    if (price === null || toPositive(level[1]) === null) return false;
+    const price: unknown = level[0];
+    const amount: unknown = level[1];
+    if (typeof price !== 'number' || !(price > 0 && price < Infinity)) return false;
+    if (typeof amount !== 'number' || !(amount > 0 && amount < Infinity)) return false;
     if (descending ? price > prev : price < prev) return false;
     prev = price;
   }
   return true;
 }
 
-/** The first `depth` levels of a clean side into `buf` from level `at` (2 numbers a level). */
+/** The first `n` levels of a clean side into `buf` from level `at` (2 numbers a level). */
 function packSide(side: readonly unknown[], n: number, buf: Float64Array, at: number): BookSide {
   for (let i = 0; i < n; i++) {
-    const level = side[i] as readonly unknown[];
-    buf[2 * (at + i)] = toPositive(level[0]) as number;
-    buf[2 * (at + i) + 1] = toPositive(level[1]) as number;
+    const level = side[i] as readonly number[];
+    buf[2 * (at + i)] = level[0] as number;
+    buf[2 * (at + i) + 1] = level[1] as number;
   }
   return { levels: buf.subarray(2 * at, 2 * (at + n)), length: n };
 }

@@ -12,10 +12,12 @@ import { gauss, uniform } from './prng.js';
 import type { SimInstrument } from './world.js';
 
 export type Level = [price: number, amount: number];
+/** A level with the venue's extra element (OKX: [px, sz, 0] as ccxt parses its 4-field levels). */
+export type LevelWithExtra = [price: number, amount: number, extra: number];
 
-export interface GeneratedBook {
-  readonly bids: Level[];
-  readonly asks: Level[];
+export interface GeneratedBook<L extends Level | LevelWithExtra = Level> {
+  readonly bids: L[];
+  readonly asks: L[];
 }
 
 /**
@@ -27,13 +29,17 @@ const DEPTH_PER_BP: readonly number[] = [4.5e-4, 2.7e-4, 1.8e-4, 1.35e-4];
 /** Minimum spread in bps by tier (tier 1-2: one tick is enough). */
 const MIN_SPREAD_BPS: readonly number[] = [0, 0, 1, 3];
 
+export function generateBook(inst: SimInstrument, step: number, mid: number, quoteVolume24h: number, depth: number): GeneratedBook;
+/** With `extra`, every level carries it as a third element (built in place, not copied after). */
+export function generateBook(inst: SimInstrument, step: number, mid: number, quoteVolume24h: number, depth: number, extra: number): GeneratedBook<LevelWithExtra>;
 export function generateBook(
   inst: SimInstrument,
   step: number,
   mid: number,
   quoteVolume24h: number,
   depth: number,
-): GeneratedBook {
+  extra?: number,
+): GeneratedBook<Level | LevelWithExtra> {
   const spec = inst.spec;
   const key = inst.noiseKey;
   const tick = spec.priceStep.value;
@@ -53,8 +59,8 @@ export function generateBook(
   const usdToAmount =
     spec.amountUnit === 'quote' ? 1 : spec.amountUnit === 'contracts' ? 1 / (mid * spec.contractSize) : 1 / mid;
 
-  const side = (sign: 1 | -1, first: number, laneBase: number): Level[] => {
-    const out: Level[] = [];
+  const side = (sign: 1 | -1, first: number, laneBase: number): (Level | LevelWithExtra)[] => {
+    const out: (Level | LevelWithExtra)[] = [];
     let ticks = first;
     for (let i = 0; i < depth; i++) {
       if (ticks <= 0) break;
@@ -69,7 +75,9 @@ export function generateBook(
       let usd = usdPerBp * gap * tickBps * shape * noise;
       if (i === 0) usd += usdPerBp * 0.25 * Math.exp(0.7 * gauss(key, step, laneBase + 3) - 0.245);
       const lots = Math.max(spec.minAmountSteps, Math.round((usd * usdToAmount) / lot));
-      out.push([stepsToNumber(ticks, spec.priceStep), stepsToNumber(lots, spec.amountStep)]);
+      const price = stepsToNumber(ticks, spec.priceStep);
+      const amount = stepsToNumber(lots, spec.amountStep);
+      out.push(extra === undefined ? [price, amount] : [price, amount, extra]);
     }
     return out;
   };

@@ -306,10 +306,9 @@ export class OkxSim extends SimVenueBase implements SimVenueApi {
     // Above 400 ccxt switches to /market/books-full (up to 5000 levels).
     const depth = Math.min(sz, 5000);
     const q = this.world.instrumentState(inst, ctx.step);
-    const book = generateBook(inst, ctx.step, q.mid, q.quoteVolume24h, depth);
     // OKX levels are [px, sz, "0", numOrders]; ccxt keeps the third element as an integer.
-    const withZero = (ls: Array<[number, number]>): Array<[number, number, number]> => ls.map(([p, a]) => [p, a, 0]);
-    return orderBookShape(symbol, withZero(book.bids), withZero(book.asks), venueTime(ctx.t, this.key, 4)) as unknown as CcxtOrderBook;
+    const book = generateBook(inst, ctx.step, q.mid, q.quoteVolume24h, depth, 0);
+    return orderBookShape(symbol, book.bids, book.asks, venueTime(ctx.t, this.key, 4)) as unknown as CcxtOrderBook;
   }
 
   fetchTradingFees(): CcxtTradingFees {
