@@ -3,6 +3,7 @@
  * Not part of `npm test`; figures and method in docs/benchmarks.md.
  */
 import { benchColdStart } from './cold-start.js';
+import { benchPaperProfile } from './paper-profile.js';
 import { benchPaperSim } from './paper-sim.js';
 import { benchRank } from './rank.js';
 
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   rank: benchRank,
   'cold-start': benchColdStart,
   'paper-sim': benchPaperSim,
+  'paper-profile': benchPaperProfile,
 };
 
 async function main(): Promise<void> {

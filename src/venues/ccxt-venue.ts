@@ -45,6 +45,8 @@ export class CcxtVenue implements VenueMarketData {
   private readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   private loaded: { readonly list: readonly Market[]; readonly index: MarketIndex; readonly skipped: readonly SkippedItem[] } | null = null;
   private pendingMarketSkips: SkippedItem[] = [];
+  /** Market counts of the last load (listed/excluded/skipped), so an unchanged reload logs at debug. */
+  private loadedCounts: string | null = null;
 
   constructor(
     private readonly calls: CcxtCalls,
@@ -79,7 +81,12 @@ export class CcxtVenue implements VenueMarketData {
     if (skipped.length > 0) {
       this.log?.warn({ count: skipped.length, skipped }, 'markets carry cannot use were skipped');
     }
-    this.log?.info({ markets: markets.length, excluded: excluded.length }, 'markets loaded');
+    // The first load and any change in what is listed are news; the hourly refresh that finds the
+    // same markets is not (a month of paper trading logged it 2,880 times).
+    const counts = `${markets.length}/${excluded.length}/${skipped.length}`;
+    const level = counts === this.loadedCounts ? 'debug' : 'info';
+    this.loadedCounts = counts;
+    this.log?.[level]({ markets: markets.length, excluded: excluded.length }, 'markets loaded');
     return markets;
   }
 
