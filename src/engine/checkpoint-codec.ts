@@ -102,6 +102,25 @@ export function decodeHistory(stored: StoredHistory): FundingObservation[] {
   return out.sort((a, b) => a.receivedAt - b.receivedAt);
 }
 
+/** Series as groups, straight from each series' points (oldest first), without keyed copies. */
+export function encodeSeriesOf(series: Iterable<readonly [string, readonly SeriesPoint[]]>): { readonly s: readonly SeriesGroup[] } {
+  const out: SeriesGroup[] = [];
+  for (const [key, points] of series) {
+    const first = points[0];
+    if (first === undefined) continue;
+    const flat: number[] = new Array<number>(2 * points.length);
+    let last = first.ts;
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i] as SeriesPoint;
+      flat[2 * i] = p.ts - last;
+      flat[2 * i + 1] = p.value;
+      last = p.ts;
+    }
+    out.push([key, first.ts, flat]);
+  }
+  return { s: out };
+}
+
 /** Keyed points (each series oldest first, as SeriesHistory.points() gives them) as groups. */
 export function encodeSeries(points: readonly KeyedPoint[]): { readonly s: readonly SeriesGroup[] } {
   const groups = new Map<string, { first: number; last: number; readonly flat: number[] }>();

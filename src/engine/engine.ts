@@ -44,7 +44,7 @@ import { SeriesHistory } from '../monitor/rolling-window.js';
 import { monitorThresholds, type MonitorThresholds } from '../monitor/thresholds.js';
 import { parseCron, type CronSchedule } from '../scheduler/cron-next.js';
 import type { JobStats } from '../scheduler/job.js';
-import { decodeHistory, decodeSeries, encodeHistory, encodeSeries, type StoredHistory, type StoredSeries } from './checkpoint-codec.js';
+import { decodeHistory, decodeSeries, encodeHistory, encodeSeriesOf, type StoredHistory, type StoredSeries } from './checkpoint-codec.js';
 import { driftInputs, JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
@@ -275,7 +275,7 @@ export class CarryEngine {
       lastEquityHour: this.lastEquityHour,
       skipKeys: Object.fromEntries(this.skipKeys),
       marks: this.markSnapshot(),
-      ...(this.o.alerts ? { basis: encodeSeries(this.basis.points()) } : {}),
+      ...(this.o.alerts ? { basis: encodeSeriesOf(this.basis.eachSeries()) } : {}),
     };
   }
 

@@ -62,6 +62,11 @@ export class RollingWindow {
     return this.buf.slice();
   }
 
+  /** The retained points without a copy, oldest first: read at once, before the next add. */
+  view(): readonly SeriesPoint[] {
+    return this.buf;
+  }
+
   /** Stats over points in (now − windowMs, now): strictly before `now`, so a value can be scored against the history before it. */
   statsBefore(now: number): WindowStats {
     const from = now - this.windowMs;
@@ -117,6 +122,11 @@ export class SeriesHistory {
   retainOnly(keys: Iterable<string>): void {
     const keep = new Set(keys);
     for (const k of [...this.series.keys()]) if (!keep.has(k)) this.series.delete(k);
+  }
+
+  /** Each series' key and retained points (not copied: read at once, before the next add). */
+  *eachSeries(): IterableIterator<readonly [string, readonly SeriesPoint[]]> {
+    for (const [key, w] of this.series) yield [key, w.view()];
   }
 
   /** Every retained point with its series key, for a checkpoint. */
