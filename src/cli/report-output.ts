@@ -1,6 +1,6 @@
 /** Text for `carry paper` (end of run), `carry status`, `carry pnl` and `carry history`. */
 import type { EquitySnapshot } from '../domain/events.js';
-import type { PnlTotals, PositionPnl } from '../pricing/pnl.js';
+import { APR_MIN_HOURS, type PnlTotals, type PositionPnl } from '../pricing/pnl.js';
 import type { HistoryRow, PositionRow } from '../store/rows.js';
 import { formatCountdown } from '../util/duration.js';
 import { renderTable } from './table.js';
@@ -43,8 +43,49 @@ export function statusTable(rows: readonly StatusRow[], now: number): string {
   );
 }
 
-export function pnlTable(positions: readonly PositionPnl[]): string {
+/**
+ * One position of `carry pnl` (table and --json): its P&L with the return over the hold for
+ * every position and the APR achieved only from APR_MIN_HOURS held on (`apr`, which annualises
+ * any hold, is left out so no reader mistakes −44,783% over six minutes for a rate), and why it
+ * was closed.
+ */
+export interface PnlReportRow extends Omit<PositionPnl, 'apr'> {
+  readonly state: PositionRow['state'] | null;
+  /** net / notional over the hold, as a fraction (0.0012 = 0.12%), not annualised. */
+  readonly returnOverHold: number | null;
+  /** Annualised net / notional; null when held under APR_MIN_HOURS (or unknown). */
+  readonly aprAchieved: number | null;
+  readonly entryNetApr: number | null;
+  readonly exitKind: PositionRow['exitKind'];
+  readonly exitRule: PositionRow['exitRule'];
+  readonly closeReason: string | null;
+}
+
+export function pnlReportRows(positions: readonly PositionPnl[], rows: readonly PositionRow[]): PnlReportRow[] {
+  const byId = new Map(rows.map((r) => [r.positionId, r]));
+  return positions.map(({ apr, ...p }) => {
+    const r = byId.get(p.positionId);
+    return {
+      ...p,
+      state: r?.state ?? null,
+      aprAchieved: p.hoursHeld !== null && p.hoursHeld >= APR_MIN_HOURS ? apr : null,
+      entryNetApr: r?.entryNetApr ?? null,
+      exitKind: r?.exitKind ?? null,
+      exitRule: r?.exitRule ?? null,
+      closeReason: r?.closeReason ?? null,
+    };
+  });
+}
+
+/** "better_opportunity", "risk (margin)", or "-" while not closing. */
+export function exitLabel(r: Pick<PnlReportRow, 'exitKind' | 'exitRule'>): string {
+  if (r.exitKind === null) return '-';
+  return r.exitRule === null ? r.exitKind : `${r.exitKind} (${r.exitRule})`;
+}
+
+export function pnlTable(positions: readonly PnlReportRow[]): string {
   if (positions.length === 0) return 'no positions\n';
+  const reasons = positions.filter((p) => p.exitKind !== null);
   return (
     renderTable(positions, [
       { header: 'position', get: (p) => p.positionId, align: 'left' },
@@ -56,8 +97,12 @@ export function pnlTable(positions: readonly PositionPnl[]): string {
       { header: 'unrealised', get: (p) => money(p.unrealised) },
       { header: 'net', get: (p) => money(p.net) },
       { header: 'hours', get: (p) => (p.hoursHeld === null ? '-' : p.hoursHeld.toFixed(1)) },
-      { header: 'APR', get: (p) => pct(p.apr) },
-    ]) + '\n'
+      { header: 'return over hold', get: (p) => pct(p.returnOverHold) },
+      { header: `APR (held >= ${APR_MIN_HOURS}h)`, get: (p) => pct(p.aprAchieved) },
+      { header: 'closed for', get: exitLabel, align: 'left' },
+    ]) +
+    '\n' +
+    (reasons.length === 0 ? '' : `close reasons:\n${reasons.map((p) => `  ${p.positionId}  ${exitLabel(p)}: ${p.closeReason ?? '(not recorded)'}`).join('\n')}\n`)
   );
 }
 
@@ -69,7 +114,9 @@ function describe(r: HistoryRow): string {
     case 'position.created':
       return `${e.spec.positionId} created: ${e.spec.direction} ${e.spec.perpSymbol} on ${e.spec.venue}, target ${e.targetNotional.toFixed(2)} (${e.reason})`;
     case 'position.transition':
-      return `${e.positionId} ${e.from} → ${e.to} (${e.reason})`;
+      return e.exit === undefined
+        ? `${e.positionId} ${e.from} → ${e.to} (${e.reason})`
+        : `${e.positionId} ${e.from} → ${e.to}, closed for ${exitLabel({ exitKind: e.exit.kind, exitRule: e.exit.rule })}: ${e.exit.reason}`;
     case 'position.flagged':
       return `${e.positionId} ${e.flag ? `flagged ${e.flag}` : 'flag cleared'}: ${e.message}`;
     case 'order.submitted':

@@ -4,7 +4,7 @@
  * from the environment (.env), see src/config/secrets.ts.
  */
 import { z } from 'zod';
-import { spotPerpCarryParamsSchema } from '../../strategies/spot-perp-carry/params.js';
+import { refineCrossFields, spotPerpCarryParamsObject } from '../../strategies/spot-perp-carry/params.js';
 
 const positive = () => z.number().positive();
 
@@ -143,7 +143,7 @@ export const simSchema = z
   .strict();
 
 /** decide() rules of the spot-perp carry strategy; the ranker's fields live under `scan`. */
-export const strategySchema = spotPerpCarryParamsSchema
+export const strategySchema = spotPerpCarryParamsObject
   .pick({
     entryMinNetApr: true,
     positiveObservations: true,
@@ -155,6 +155,7 @@ export const strategySchema = spotPerpCarryParamsSchema
     exitRateBelow: true,
     switchMinAprGain: true,
     maxHoldHours: true,
+    minHoldHours: true,
   })
   .extend({
     unwindSlippageBps: z
@@ -164,7 +165,9 @@ export const strategySchema = spotPerpCarryParamsSchema
       .default(50)
       .describe('Worst price accepted when unwinding a leg that could not be hedged, in bps from its average fill.'),
   })
-  .strict();
+  .strict()
+  // The same hysteresis and hold checks as the strategy's params, so `carry config check` names strategy.<field>.
+  .superRefine(refineCrossFields);
 
 // --- alerts.sinks: where alerts go (src/alerts/sinks). Secrets are named here, read from the environment.
 

@@ -4,6 +4,7 @@
  * quantities and prices, fees charged, funding paid, never what was requested.
  * `ts` is the engine clock when it happened (simulated under sim/replay).
  */
+import type { ExitRecord } from './action.js';
 import type { LegKind, OrderPurpose, OrderSide, PositionSpec, PositionState } from './position.js';
 import type { VenueId } from './market.js';
 
@@ -28,6 +29,11 @@ export interface PositionCreated extends Base {
   readonly reason: string;
   /** Funding rate and kind at entry, for reports. */
   readonly entryRate: number;
+  /**
+   * The strategy's net APR over its planned hold at entry: what the exit rules weigh a position
+   * against after a restart. Absent in ledgers written before it was recorded.
+   */
+  readonly entryNetApr?: number | null;
 }
 
 export interface PositionTransition extends Base {
@@ -36,6 +42,8 @@ export interface PositionTransition extends Base {
   readonly from: PositionState;
   readonly to: PositionState;
   readonly reason: string;
+  /** On the transition to closing: why the position is closed, as codes (absent in older ledgers). */
+  readonly exit?: ExitRecord;
 }
 
 export interface PositionFlagged extends Base {

@@ -46,6 +46,7 @@ import { parseCron, type CronSchedule } from '../scheduler/cron-next.js';
 import type { JobStats } from '../scheduler/job.js';
 import { decodeHistory, decodeSeries, encodeHistory, encodeSeriesOf, type StoredHistory, type StoredSeries } from './checkpoint-codec.js';
 import { driftInputs, JobWatch, recordScanBasis, runMonitorChecks } from './monitor-job.js';
+import { riskSignals } from './risk-exits.js';
 import type { Scanner, ScanResult } from './scanner.js';
 
 export const CHECKPOINT_KEY = 'engine';
@@ -821,6 +822,12 @@ export class CarryEngine {
     const positions = this.openPositions();
     const free = this.freeCapitalByVenue(positions);
     const fundingOf = (p: PositionRow) => scan.funding.find((f) => f.venue === p.venue && f.symbol === p.perpSymbol) ?? null;
+    // Risk exits (margin, liquidation, unrebalanceable drift) on this tick's data, after any rebalance.
+    const risk = riskSignals(
+      { positions, markets: this.markets, scan, walletBalance: (venue, currency) => this.walletOf(venue).find((b) => b.currency === currency)?.amount ?? 0, perpLeverage: this.o.config.paper.perpLeverage },
+      this.thresholds,
+      (position, e) => this.log.warn({ position, err: errorMessage(e) }, 'risk exits: position not assessable this tick'),
+    );
     const heldView: HeldPosition[] = positions.map((p) => ({
       positionId: p.positionId,
       venue: p.venue,
@@ -829,16 +836,24 @@ export class CarryEngine {
       direction: p.direction,
       state: p.state,
       openedAt: p.openedAt ?? p.createdAt,
-      entryNetApr: null,
+      intervalHours: p.intervalHours,
+      entryNetApr: p.entryNetApr,
       funding: fundingOf(p),
+      risk: risk.get(p.positionId) ?? [],
     }));
     const result = decide({ now, opportunities: scan.opportunities.slice(), positions: heldView, history: this.history, freeCapital: free, params: this.o.params });
     // Skips are recorded when their reason changes, not every scan: the ledger keeps what was
     // decided and why without growing by the same sentence every minute.
     const seen = new Set<string>();
-    const skips = [...result.notes.map((n) => ({ venue: n.venue, symbol: n.symbol, reason: n.note })), ...result.skipped.map((s) => ({ venue: s.venue, symbol: s.symbol ?? '', reason: s.reason }))];
+    // Notes on a held position are keyed by the position and the note's kind: its perp's own skip
+    // ("perp already held") shares venue|symbol, and two notes of one position can stand at once;
+    // alternating under one key would record them all every scan.
+    const skips = [
+      ...result.notes.map((n) => ({ key: `${n.positionId}|${n.note.split(':')[0] ?? n.note}`, venue: n.venue, symbol: n.symbol, reason: n.note })),
+      ...result.skipped.map((s) => ({ key: `${s.venue}|${s.symbol ?? ''}`, venue: s.venue, symbol: s.symbol ?? '', reason: s.reason })),
+    ];
     for (const s of skips) {
-      const key = `${s.venue}|${s.symbol}`;
+      const key = s.key;
       const reasonKey = s.reason.split(':')[0] ?? s.reason;
       seen.add(key);
       if (this.skipKeys.get(key) === reasonKey) continue;
@@ -863,7 +878,8 @@ export class CarryEngine {
       const req = this.flattenRequest(p, scan, `${action.exit}: ${action.reason}`);
       if (!req) return;
       buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'close', reason: `${action.exit}: ${action.reason}` }]);
-      this.logOutcome('close', await closePosition(deps, req));
+      const exit = { kind: action.exit, rule: action.exit === 'risk' ? action.risk : null, reason: action.reason };
+      this.logOutcome('close', await closePosition(deps, { ...req, exit }));
       return;
     }
     const o = action.opportunity;
@@ -908,6 +924,7 @@ export class CarryEngine {
       sizing,
       reason: action.reason,
       entryRate: o.rate,
+      entryNetApr: o.netApr,
       unwindSlippageBps: this.o.config.strategy.unwindSlippageBps,
     });
     this.logOutcome('open', out);

@@ -47,6 +47,7 @@
  * The ledger's orderId for an order is its clientOrderId: it is known before the order is sent,
  * so order.submitted can be written first.
  */
+import type { ExitRecord } from '../domain/action.js';
 import type { CorrectiveAction } from '../domain/alert.js';
 import type { Clock } from '../domain/clock.js';
 import { CarryError, isCarryError } from '../domain/errors.js';
@@ -82,6 +83,8 @@ export interface OpenRequest {
   /** Why the strategy opened it, for the audit trail. */
   readonly reason: string;
   readonly entryRate: number;
+  /** The strategy's net APR estimate at entry, recorded with the position for the exit rules. */
+  readonly entryNetApr?: number | null;
   /** Worst price accepted when unwinding a leg, in bps from that leg's average fill. */
   readonly unwindSlippageBps: number;
 }
@@ -100,6 +103,8 @@ export interface FlattenRequest {
   /** Perp mark or mid now: converts an inverse perp's USD amount to base when matching the legs. */
   readonly perpPrice: number;
   readonly reason: string;
+  /** CLOSE: why, as codes, written on the transition to closing (positions.exit_kind). */
+  readonly exit?: ExitRecord;
 }
 
 export interface ExecutionOutcome {
@@ -189,10 +194,10 @@ class Run {
     this.events.push(...events);
   }
 
-  move(to: PositionState, reason: string): void {
+  move(to: PositionState, reason: string, exit?: ExitRecord): void {
     const from = this.state;
     this.state = transition(from, to, this.spec.positionId);
-    this.emit({ type: 'position.transition', ts: this.deps.clock.now(), positionId: this.spec.positionId, from, to, reason });
+    this.emit({ type: 'position.transition', ts: this.deps.clock.now(), positionId: this.spec.positionId, from, to, reason, ...(exit ? { exit } : {}) });
   }
 
   raise(flag: string, message: string): void {
@@ -372,7 +377,15 @@ export async function openPosition(deps: LegExecutorDeps, req: OpenRequest): Pro
     throw new CarryError('CARRY_INTERNAL', 'stop', `position ${spec.positionId}: sizing is for ${sizing.spot.market.symbol} / ${sizing.perp.market.symbol}`);
   }
   const run = new Run(deps, spec, req.markets, 'pending_open', { spotQty: 0, perpContracts: 0 }, 1);
-  run.emit({ type: 'position.created', ts: deps.clock.now(), spec, targetNotional: sizing.spot.quoteNotional, reason: req.reason, entryRate: req.entryRate });
+  run.emit({
+    type: 'position.created',
+    ts: deps.clock.now(),
+    spec,
+    targetNotional: sizing.spot.quoteNotional,
+    reason: req.reason,
+    entryRate: req.entryRate,
+    ...(req.entryNetApr === undefined ? {} : { entryNetApr: req.entryNetApr }),
+  });
 
   const perpPrice = () => run.avg.perp ?? sizing.perp.vwap;
   const one = firstLeg(req.markets, sizing.perp.vwap, { spot: sizing.spot.availableBase, perp: sizing.perp.availableBase });
@@ -483,7 +496,7 @@ async function flatten(deps: LegExecutorDeps, req: FlattenRequest, purpose: 'clo
   if (!(Number.isFinite(req.perpPrice) && req.perpPrice > 0)) throw new RangeError(`perpPrice must be a positive number, got ${req.perpPrice}`);
   const busy: PositionState = purpose === 'close' ? 'closing' : 'unwinding';
   // transition() refuses any state these protocols cannot start from (e.g. closing a failed one).
-  if (run.state !== busy) run.move(busy, req.reason);
+  if (run.state !== busy) run.move(busy, req.reason, purpose === 'close' ? req.exit : undefined);
   const perpPrice = () => run.avg.perp ?? req.perpPrice;
   const one = firstLeg(req.markets, req.perpPrice);
   const two = other(one);

@@ -127,6 +127,29 @@ export function driftInputs(
   return drift;
 }
 
+/**
+ * The margin check's inputs (paper model): a linear perp posts notional / leverage at entry, an
+ * inverse one the wallet's coin. Positions without a perp, markets, mark or entry are left out.
+ * Shared by the monitor's alert and the engine's risk exits (risk-exits.ts).
+ */
+export function marginInputs(
+  positions: readonly PositionRow[],
+  markets: ReadonlyMap<VenueId, readonly Market[]>,
+  scan: ScanResult | null,
+  walletBalance: (venue: VenueId, currency: string) => number,
+  perpLeverage: number,
+): MarginInput[] {
+  const margin: MarginInput[] = [];
+  for (const p of positions) {
+    const d = positionData(p, markets, scan);
+    if (p.perpContracts === 0 || d.markets === null || d.mark === null || p.perpEntryPrice === null) continue;
+    const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
+    const collateral = p.settlement === 'linear' ? initialMargin(leg, p.perpEntryPrice, perpLeverage) : walletBalance(p.venue, p.settle);
+    margin.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, margin: { kind: 'model', collateral, entryPrice: p.perpEntryPrice }, nextFundingTime: d.funding?.nextFundingTime ?? null });
+  }
+  return margin;
+}
+
 /** Runs every check over `s` (module comment). `onInputError` hears of inputs a check could not read. */
 export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history: SeriesHistory, onInputError: (subject: string, error: unknown) => void): MonitorResult {
   const errored = new Set<string>();
@@ -152,14 +175,7 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   mark(['delta_drift'], drift.map((i) => i.position.positionId));
 
   // Margin (paper model): linear posts notional / leverage at entry, inverse the wallet coin.
-  const margin: MarginInput[] = [];
-  for (const d of data) {
-    const p = d.p;
-    if (p.perpContracts === 0 || d.markets === null || d.mark === null || p.perpEntryPrice === null) continue;
-    const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
-    const collateral = p.settlement === 'linear' ? initialMargin(leg, p.perpEntryPrice, s.perpLeverage) : s.walletBalance(p.venue, p.settle);
-    margin.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, margin: { kind: 'model', collateral, entryPrice: p.perpEntryPrice }, nextFundingTime: d.funding?.nextFundingTime ?? null });
-  }
+  const margin = marginInputs(s.positions, s.markets, s.scan, s.walletBalance, s.perpLeverage);
   errored.clear();
   firing.push(...checkMargin(margin, t.margin, ctx));
   mark(['margin'], margin.map((i) => i.position.positionId));

@@ -17,7 +17,10 @@
  *   unrealised = the open quantities at the marks; net = realised + unrealised.
  * - Missing is null: an open leg without a mark has unrealised (and so net and APR) null.
  *
- * APR achieved = net / notional × 8760 / hours held, simple. The capital base `notional` is the
+ * Return over the hold = net / notional: what the position made on its capital base, not
+ * annualised. APR achieved = net / notional × 8760 / hours held, simple. Reports show the APR
+ * only for positions held at least a day (APR_MIN_HOURS): annualising a few minutes of fees
+ * gives figures like −44,783% that say nothing. The capital base `notional` is the
  * peak quote notional at cost of the larger leg (spot |Q| × average cost; linear perp
  * |q| × cs × average entry; inverse perp |q| × cs USD): the same base the ranker's netApr is a
  * fraction of, so predicted and achieved compare directly. It is not total capital: the perp's
@@ -68,8 +71,14 @@ export interface PositionPnl {
   /** Time of the fill that left both legs flat; null while anything is open. */
   readonly closedAt: number | null;
   readonly hoursHeld: number | null;
+  /** net / notional (fraction), not annualised; null while net is unknown or before any fill. */
+  readonly returnOverHold: number | null;
+  /** Annualised return, whatever the hold; reports show it from APR_MIN_HOURS on (see the module comment). */
   readonly apr: number | null;
 }
+
+/** Reports annualise a position's return only when it was held at least this long. */
+export const APR_MIN_HOURS = 24;
 
 export interface PnlTotals {
   readonly positions: number;
@@ -252,6 +261,7 @@ export function positionPnl(
     openedAt,
     closedAt,
     hoursHeld,
+    returnOverHold: net !== null && peak > 0 ? net / peak : null,
     apr,
   };
 }

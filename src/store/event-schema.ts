@@ -5,6 +5,7 @@
  * Unknown extra keys are allowed (an optional field added to events.ts is simply stored).
  */
 import { z } from 'zod';
+import { EXIT_KINDS, RISK_RULES } from '../domain/action.js';
 import type { LedgerEvent } from '../domain/events.js';
 import { LedgerRejectedError } from './errors.js';
 
@@ -51,16 +52,28 @@ const positionCreated = z.object({
   targetNotional: positive,
   reason: z.string(),
   entryRate: finite,
+  entryNetApr: finite.nullable().optional(),
 });
 
-const positionTransition = z.object({
-  type: z.literal('position.transition'),
-  ts: ms,
-  positionId: text,
-  from: positionState,
-  to: positionState,
-  reason: z.string(),
-});
+const exitRecord = z
+  .object({
+    kind: z.enum(EXIT_KINDS),
+    rule: z.enum(RISK_RULES).nullable(),
+    reason: z.string(),
+  })
+  .refine((x) => (x.kind === 'risk') === (x.rule !== null), { message: 'rule must be set for a risk exit and null otherwise', path: ['rule'] });
+
+const positionTransition = z
+  .object({
+    type: z.literal('position.transition'),
+    ts: ms,
+    positionId: text,
+    from: positionState,
+    to: positionState,
+    reason: z.string(),
+    exit: exitRecord.optional(),
+  })
+  .refine((e) => e.exit === undefined || e.to === 'closing', { message: 'only a transition to closing carries an exit', path: ['exit'] });
 
 const positionFlagged = z.object({
   type: z.literal('position.flagged'),

@@ -7,6 +7,9 @@
  * refused by SQLite itself instead of being stored.
  */
 import type { Database } from 'better-sqlite3';
+import { EXIT_KINDS, RISK_RULES } from '../domain/action.js';
+import type { PositionTransition } from '../domain/events.js';
+import { exitOfTransition } from './exit-record.js';
 
 export interface Migration {
   readonly version: number;
@@ -267,6 +270,32 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_pending ON alert_deliveries(sink, status) WHERE status = 'pending';
 `;
 
+const sqlList = (xs: readonly string[]): string => xs.map((x) => `'${x}'`).join(',');
+
+// Exit discipline: the entry estimate a position is weighed against after a restart, and why
+// each position was closed, as codes a query can group by. Positions closed before this schema
+// get their exit read back from the reason of their transition to closing (exit-record.ts);
+// their entry net APR stays NULL (it was only ever written as rounded text).
+const V4 = `
+ALTER TABLE positions ADD COLUMN entry_net_apr REAL;
+ALTER TABLE positions ADD COLUMN exit_kind TEXT CHECK (exit_kind IN (${sqlList(EXIT_KINDS)}));
+ALTER TABLE positions ADD COLUMN exit_rule TEXT CHECK (exit_rule IN (${sqlList(RISK_RULES)}));
+ALTER TABLE positions ADD COLUMN close_reason TEXT;
+`;
+
+function backfillExits(db: Database): void {
+  const set = db.prepare(`UPDATE positions SET exit_kind = ?, exit_rule = ?, close_reason = ? WHERE position_id = ?`);
+  // all(), not iterate(): better-sqlite3 refuses writes on a connection while a query is being iterated.
+  const rows = db.prepare(`SELECT position_id, payload FROM events WHERE type = 'position.transition' ORDER BY seq`).all() as {
+    position_id: string;
+    payload: string;
+  }[];
+  for (const r of rows) {
+    const x = exitOfTransition(JSON.parse(r.payload) as PositionTransition);
+    if (x !== null) set.run(x.kind, x.rule, x.reason, r.position_id);
+  }
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
   {
@@ -276,6 +305,14 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec(`CREATE TABLE checkpoints (key TEXT PRIMARY KEY, ts INTEGER NOT NULL, value TEXT NOT NULL CHECK (json_valid(value))) STRICT;`),
   },
   { version: 3, name: 'alerts and their delivery outbox', up: (db) => db.exec(V3) },
+  {
+    version: 4,
+    name: 'entry net APR and close reasons on positions',
+    up: (db) => {
+      db.exec(V4);
+      backfillExits(db);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -10,6 +10,7 @@ import type { PositionState } from '../domain/position.js';
 import { applyTrade, shrink, type Leg, type PnlModel } from './average-entry.js';
 import { LedgerRejectedError } from './errors.js';
 import { eventPositionId } from './event-schema.js';
+import { exitOfTransition } from './exit-record.js';
 import type { WalletReason } from './rows.js';
 
 const FINAL: readonly PositionState[] = ['closed', 'failed'];
@@ -56,14 +57,15 @@ export class Projector {
       position: p(`SELECT * FROM positions WHERE position_id = ?`),
       insertPosition: p(`INSERT INTO positions (position_id, venue, base, quote, direction, spot_symbol, perp_symbol,
           settlement, contract_size, settle, interval_hours, continuous_funding, state, target_notional, entry_rate,
-          reason, created_at, updated_at)
+          reason, created_at, updated_at, entry_net_apr)
         VALUES (@positionId, @venue, @base, @quote, @direction, @spotSymbol, @perpSymbol, @settlement, @contractSize,
-          @settle, @intervalHours, @continuous, 'pending_open', @targetNotional, @entryRate, @reason, @ts, @ts)`),
+          @settle, @intervalHours, @continuous, 'pending_open', @targetNotional, @entryRate, @reason, @ts, @ts, @entryNetApr)`),
       transition: p(`UPDATE positions SET state = @to, updated_at = @ts,
           opened_at = CASE WHEN @to = 'open' AND opened_at IS NULL THEN @ts ELSE opened_at END,
           closed_at = CASE WHEN @to IN ('closed', 'failed') THEN @ts ELSE closed_at END
         WHERE position_id = @positionId`),
       flag: p(`UPDATE positions SET flag = ?, flag_message = ?, updated_at = ? WHERE position_id = ?`),
+      exit: p(`UPDATE positions SET exit_kind = ?, exit_rule = ?, close_reason = ? WHERE position_id = ?`),
       order: p(`SELECT * FROM orders WHERE order_id = ?`),
       orderByClient: p(`SELECT order_id FROM orders WHERE client_order_id = ?`),
       insertOrder: p(`INSERT INTO orders (order_id, client_order_id, position_id, venue, leg, symbol, side, purpose,
@@ -132,6 +134,7 @@ export class Projector {
           entryRate: e.entryRate,
           reason: e.reason,
           ts: e.ts,
+          entryNetApr: e.entryNetApr ?? null,
         });
         break;
       }
@@ -147,6 +150,8 @@ export class Projector {
           throw new LedgerRejectedError('invalid_transition', `position ${e.positionId}: transition ${e.from} → ${e.to} is not allowed`);
         }
         this.st('transition').run({ to: e.to, ts: e.ts, positionId: e.positionId });
+        const exit = exitOfTransition(e);
+        if (exit !== null) this.st('exit').run(exit.kind, exit.rule, exit.reason, e.positionId);
         break;
       }
       case 'position.flagged':

@@ -1,4 +1,5 @@
 /** Typed, camelCase rows the ledger's queries return, and their mapping from SQLite rows. */
+import type { ExitKind, RiskRule } from '../domain/action.js';
 import type { LedgerEvent, LedgerEventType } from '../domain/events.js';
 import type { Direction } from '../domain/opportunity.js';
 import type { LegKind, OrderPurpose, OrderSide, PositionHoldings, PositionSpec, PositionState } from '../domain/position.js';
@@ -32,6 +33,14 @@ export interface PositionRow extends PositionSpec, PositionHoldings {
   readonly funding: number;
   /** Sum of funding payments' amountQuote. */
   readonly fundingQuote: number;
+  /** The strategy's net APR over its planned hold at entry; null when not recorded (older ledgers). */
+  readonly entryNetApr: number | null;
+  /** Why it was closed (set at the transition to closing); null while not closing, or unknown. */
+  readonly exitKind: ExitKind | null;
+  /** The risk rule of an exit 'risk'; null otherwise. */
+  readonly exitRule: RiskRule | null;
+  /** The strategy's reason for the close, in words. */
+  readonly closeReason: string | null;
 }
 
 export type OrderStatus = 'submitted' | 'filled' | 'partial' | 'unfilled' | 'rejected';
@@ -199,6 +208,10 @@ export function toPosition(r: Raw): PositionRow {
     feesQuote: num(r['fees_quote']),
     funding: num(r['funding']),
     fundingQuote: num(r['funding_quote']),
+    entryNetApr: numOrNull(r['entry_net_apr']),
+    exitKind: strOrNull(r['exit_kind']) as ExitKind | null,
+    exitRule: strOrNull(r['exit_rule']) as RiskRule | null,
+    closeReason: strOrNull(r['close_reason']),
   };
 }
 

@@ -4,15 +4,33 @@
  *
  * Exits, per position in state 'open', first rule that applies (positions in any other state are
  * mid-transition and left alone):
- *   max_hold          now − openedAt >= maxHoldHours.
+ *   risk              a risk rule the engine measured (HeldPosition.risk: margin, liquidation,
+ *                     drift that cannot be rebalanced) or input.halt. Never delayed.
+ *   max_hold          now − openedAt >= maxHoldHours. Never delayed.
+ *   -- minimum hold: nothing below fires before held >= max(minHoldHours, the perp's interval
+ *      at entry; continuous funding counts its quoted 8h). A signal that would have fired
+ *      inside it is noted, not acted on. --
  *   funding_negative  funding was against the position (carry: rate < 0, reverse: rate > 0) at
  *                     each of the last exitNegativeSettlements settlements, counting only
  *                     settlements the position was open for (settlementTime > openedAt), so a
  *                     position is never closed for funding it was not exposed to.
  *   rate_below_exit   the current rate as gross APR in the position's favour is below
  *                     exitRateBelow. Needs a funding snapshot no older than staleAfterMs; without
- *                     one the rule is not evaluated and a note says so.
- *   better_opportunity see "Switch" below.
+ *                     one the rule is not evaluated and a note says so. Hysteresis: params refuse
+ *                     exitRateBelow >= entryMinNetApr, and every entry's gross APR is at least
+ *                     entryMinNetApr (its net APR plus its round trip), so no rate level the
+ *                     strategy would enter at is one it exits at.
+ *     Both funding signals close only when the funding still expected over the planned hold
+ *     does not pay for leaving (fractions of notional, like with like):
+ *       remaining = max(0, holdHours − hours held)
+ *       expected  = rate in the position's favour × remaining / intervalHours
+ *       exit cost = spot taker + perp taker + exit slippage of both legs (exitCost(), this scan)
+ *       close when expected < exit cost; keep (and note why) when expected >= exit cost.
+ *     The rate is this scan's (fresh snapshot); for funding_negative without one, the last
+ *     settled rate. Exit cost unknown: close only when expected <= 0 (staying earns nothing or
+ *     pays), else keep and note it: a hedged position collecting funding is the safe side, and
+ *     a close could not be priced (or placed) without the books anyway.
+ *   better_opportunity see "Switch" below; also waits for the minimum hold.
  *
  * Entries, over status-'ok' opportunities, best net APR first (ties: larger |gross APR|, then
  * venue, perp symbol, direction, ascending), each either opened or skipped with one reason:
@@ -37,14 +55,19 @@
  * cost = spot taker + perp taker + exit slippage of both legs, read from this scan's opportunity
  * for the held perp (the mirror direction's entry slippage walks the same book sides as our exit).
  * The held position with the largest gain >= switchMinAprGain is closed (ties: positionId); when
- * the candidate's venue lacks free capital, only a position on that venue may be switched.
+ * the candidate's venue lacks free capital, only a position on that venue may be switched. A
+ * position inside its minimum hold is never switched: its own entry estimate already priced its
+ * round trip over holdHours, and leaving inside one funding interval pays that round trip for at
+ * most one settlement.
+ *
+ * Halt (input.halt): every open position closes (risk, halt) and nothing opens.
  *
  * Closes and opens never share a slot in one pass: a position being closed (or closing) still
  * counts towards maxOpenPositions and holds its base until it is gone, so a close that fails can
  * never leave more than M positions. A switch therefore emits the close only; the candidate
  * enters on a later scan if it is still the best. Actions are ordered closes first.
  */
-import type { Action } from '../../src/domain/action.js';
+import { RISK_RULES, type Action, type RiskRule, type RiskSignal } from '../../src/domain/action.js';
 import { CarryError } from '../../src/domain/errors.js';
 import type { FundingSnapshot, SkippedItem, VenueId } from '../../src/domain/market.js';
 import type { Direction, Opportunity } from '../../src/domain/opportunity.js';
@@ -64,10 +87,14 @@ export interface HeldPosition {
   readonly direction: Direction;
   readonly state: PositionState;
   readonly openedAt: number;
-  /** Net APR the position was opened at; reported in close reasons. */
+  /** Funding interval of the perp at entry, hours (continuous funding: its quoted interval, 8h on Deribit). */
+  readonly intervalHours: number;
+  /** Net APR over holdHours the position was opened at (persisted with it); null for positions opened before it was recorded. */
   readonly entryNetApr: number | null;
   /** This scan's funding snapshot for the perp; null when the venue did not report it. */
   readonly funding: FundingSnapshot | null;
+  /** Risk rules firing for it on this tick (the engine's measurements); empty = none. Any one closes it at once. */
+  readonly risk: readonly RiskSignal[];
 }
 
 export interface DecideInput {
@@ -83,6 +110,8 @@ export interface DecideInput {
    */
   readonly freeCapital: ReadonlyMap<VenueId, number>;
   readonly params: SpotPerpCarryParams;
+  /** Set (with why) to flatten everything: every open position closes as risk 'halt' and nothing opens. */
+  readonly halt?: string | null;
 }
 
 /** A held position whose exit rules could not all be evaluated, and why. */
@@ -119,12 +148,19 @@ export const SKIP = {
   capitalUnknown: 'free capital unknown on venue',
   lowNotional: 'notional below minimum',
   switching: 'switching',
+  halted: 'halted',
 } as const;
 
 export const NOTE = {
   fundingMissing: 'no funding snapshot for the held perp: rate exit not evaluated',
   fundingStale: 'funding snapshot stale: rate exit not evaluated',
   fundingInvalid: 'funding snapshot unusable: rate exit not evaluated',
+  /** A funding signal inside the minimum hold: noted, not acted on. */
+  minHold: 'inside the minimum hold, signal exit not taken',
+  /** A funding signal whose position still expects more funding than leaving costs. */
+  fundingCoversExit: 'funding left over the hold covers the exit cost, kept',
+  /** A funding signal whose exit cost is unknown while funding is still in favour. */
+  exitCostUnknown: 'exit cost unknown, kept while funding is in favour',
 } as const;
 
 const FINAL_STATES: ReadonlySet<PositionState> = new Set<PositionState>(['closed', 'failed']);
@@ -135,6 +171,11 @@ function pct(x: number): string {
 
 function ratePct(r: number): string {
   return `${(r * 100).toFixed(4)}%`;
+}
+
+/** A fraction of notional over a hold, to 4 decimals of a percent (a few bps need them). */
+function pct4(x: number): string {
+  return `${(x * 100).toFixed(4)}%`;
 }
 
 function sign(d: Direction): 1 | -1 {
@@ -151,9 +192,59 @@ function baseKey(venue: VenueId, base: string): string {
 
 type Close = Extract<Action, { kind: 'close' }>;
 
-function close(h: HeldPosition, exit: Close['exit'], reason: string): Close {
-  const entry = h.entryNetApr === null ? '' : ` (entered at net APR ${pct(h.entryNetApr)})`;
-  return { kind: 'close', positionId: h.positionId, exit, reason: `${reason}${entry}` };
+function withEntry(h: HeldPosition, reason: string): string {
+  return h.entryNetApr === null ? reason : `${reason} (entered at net APR ${pct(h.entryNetApr)})`;
+}
+
+function close(h: HeldPosition, exit: Exclude<Close['exit'], 'risk'>, reason: string): Close {
+  return { kind: 'close', positionId: h.positionId, exit, reason: withEntry(h, reason) };
+}
+
+function riskClose(h: HeldPosition, rule: RiskRule, detail: string): Close {
+  return { kind: 'close', positionId: h.positionId, exit: 'risk', risk: rule, reason: withEntry(h, `${rule}: ${detail}`) };
+}
+
+/** Hours a position must be open before a signal exit: max(minHoldHours, its funding interval). */
+export function minimumHoldHours(h: Pick<HeldPosition, 'intervalHours'>, p: SpotPerpCarryParams): number {
+  const interval = Number.isFinite(h.intervalHours) && h.intervalHours > 0 ? h.intervalHours : 0;
+  return Math.max(p.minHoldHours, interval);
+}
+
+/** The first risk rule firing (RISK_RULES order: the most severe first), or null. */
+function riskExit(h: HeldPosition, halt: string | null): Close | null {
+  if (halt !== null) return riskClose(h, 'halt', halt);
+  let first: RiskSignal | null = null;
+  for (const r of h.risk) if (first === null || RISK_RULES.indexOf(r.rule) < RISK_RULES.indexOf(first.rule)) first = r;
+  return first === null ? null : riskClose(h, first.rule, first.detail);
+}
+
+/** The funding a position can still expect against what leaving costs (fractions of notional). */
+export interface StayOrGo {
+  /** Rate in the position's favour × remaining hours / interval. */
+  readonly expected: number;
+  readonly remainingHours: number;
+  /** null = unknown. */
+  readonly exitCost: number | null;
+  /** true: the signal exit is taken. */
+  readonly leave: boolean;
+  readonly detail: string;
+}
+
+/**
+ * The exit rule of the funding signals (file comment): leave when the funding expected over the
+ * rest of the planned hold does not cover the exit cost. `favourRate` is the per-interval rate
+ * signed in the position's favour.
+ */
+export function stayOrGo(favourRate: number, intervalHours: number, heldHours: number, exitCostFraction: number | null, holdHours: number): StayOrGo {
+  const remainingHours = Math.max(0, holdHours - heldHours);
+  const expected = (favourRate * remainingHours) / intervalHours;
+  const funding = `funding left over the hold ${pct4(expected)} (${ratePct(favourRate)} × ${remainingHours.toFixed(1)}h / ${intervalHours}h)`;
+  if (exitCostFraction === null) {
+    const leave = expected <= 0;
+    return { expected, remainingHours, exitCost: null, leave, detail: `${funding}, exit cost unknown` };
+  }
+  const leave = expected < exitCostFraction;
+  return { expected, remainingHours, exitCost: exitCostFraction, leave, detail: `${funding} ${leave ? '<' : '>='} exit cost ${pct4(exitCostFraction)}` };
 }
 
 /** Gross APR of the held perp's current rate in the position's favour, or a note why not. */
@@ -166,30 +257,55 @@ function heldApr(h: HeldPosition, now: number, p: SpotPerpCarryParams): number |
   return sign(h.direction) * f.rate * (24 / f.intervalHours) * 365;
 }
 
-function exitRule(
-  h: HeldPosition,
-  apr: number | string,
-  input: DecideInput,
-): Close | null {
+/** What the exit rules decided for one open position: a close, or notes on why it stays. */
+interface ExitOutcome {
+  readonly close: Close | null;
+  readonly notes: readonly string[];
+}
+
+function exitRule(h: HeldPosition, apr: number | string, input: DecideInput, cost: number | null): ExitOutcome {
   const { now, params: p } = input;
+  const risk = riskExit(h, input.halt ?? null);
+  if (risk !== null) return { close: risk, notes: [] };
   const heldHours = (now - h.openedAt) / HOUR_MS;
   if (heldHours >= p.maxHoldHours) {
-    return close(h, 'max_hold', `held ${heldHours.toFixed(1)}h >= max hold ${p.maxHoldHours}h`);
+    return { close: close(h, 'max_hold', `held ${heldHours.toFixed(1)}h >= max hold ${p.maxHoldHours}h`), notes: [] };
   }
 
+  // The funding signals, each with the per-interval rate in the position's favour it is judged on.
   const k = exitSettlementsK(p);
   const settled = input.history
     .lastSettledRates(h.venue, h.perpSymbol, k, now)
     .filter((s) => s.settlementTime > h.openedAt);
+  const f = h.funding;
+  const current = typeof apr === 'number' && f !== null ? { rate: sign(h.direction) * f.rate, interval: f.intervalHours } : null;
+  let signal: { exit: 'funding_negative' | 'rate_below_exit'; reason: string; rate: number; interval: number } | null = null;
   if (settled.length === k && settled.every((s) => sign(h.direction) * s.rate < 0)) {
-    const rates = settled.map((s) => ratePct(s.rate)).join(', ');
-    return close(h, 'funding_negative', `funding against the position at the last ${k} settlements held: ${rates}`);
+    const last = settled[settled.length - 1] as (typeof settled)[number];
+    signal = {
+      exit: 'funding_negative',
+      reason: `funding against the position at the last ${k} settlements held: ${settled.map((s) => ratePct(s.rate)).join(', ')}`,
+      rate: current?.rate ?? sign(h.direction) * last.rate,
+      interval: current?.interval ?? h.intervalHours,
+    };
+  } else if (typeof apr === 'number' && current !== null && apr < p.exitRateBelow) {
+    signal = {
+      exit: 'rate_below_exit',
+      reason: `funding APR in the position's favour ${pct(apr)} < exit threshold ${pct(p.exitRateBelow)}`,
+      rate: current.rate,
+      interval: current.interval,
+    };
   }
+  if (signal === null) return { close: null, notes: [] };
 
-  if (typeof apr === 'number' && apr < p.exitRateBelow) {
-    return close(h, 'rate_below_exit', `funding APR in the position's favour ${pct(apr)} < exit threshold ${pct(p.exitRateBelow)}`);
+  const minHold = minimumHoldHours(h, p);
+  if (heldHours < minHold) {
+    return { close: null, notes: [`${NOTE.minHold}: ${signal.exit} (${signal.reason}) after ${heldHours.toFixed(1)}h of ${minHold}h`] };
   }
-  return null;
+  const g = stayOrGo(signal.rate, signal.interval, heldHours, cost, p.holdHours);
+  if (g.leave) return { close: close(h, signal.exit, `${signal.reason}; ${g.detail}`), notes: [] };
+  const why = g.exitCost === null ? NOTE.exitCostUnknown : NOTE.fundingCoversExit;
+  return { close: null, notes: [`${why}: ${signal.exit} (${signal.reason}); ${g.detail}`] };
 }
 
 /** Spot + perp taker fees and exit slippage as a fraction of notional, from this scan's opportunity. */
@@ -279,17 +395,22 @@ export function decide(input: DecideInput): DecideResult {
   const closing = new Set<string>();
   const aprOf = new Map<string, number>();
 
+  const halt = input.halt ?? null;
   for (const h of live) {
     if (h.state !== 'open') continue;
     const apr = heldApr(h, now, p);
     if (typeof apr === 'number') aprOf.set(h.positionId, apr);
-    const c = exitRule(h, apr, input);
-    if (c !== null) {
-      closes.push(c);
+    const out = exitRule(h, apr, input, exitCost(h, oppByPerp.get(perpKey(h.venue, h.perpSymbol))));
+    const note = (text: string): void => {
+      notes.push({ positionId: h.positionId, venue: h.venue, symbol: h.perpSymbol, note: text });
+    };
+    if (out.close !== null) {
+      closes.push(out.close);
       closing.add(h.positionId);
-    } else if (typeof apr === 'string') {
-      notes.push({ positionId: h.positionId, venue: h.venue, symbol: h.perpSymbol, note: apr });
+      continue;
     }
+    if (typeof apr === 'string') note(apr);
+    for (const n of out.notes) note(n);
   }
 
   let slots = live.length;
@@ -304,6 +425,10 @@ export function decide(input: DecideInput): DecideResult {
     const skip = (reason: string): void => {
       skipped.push({ venue: c.venue, symbol: c.perpSymbol, reason });
     };
+    if (halt !== null) {
+      skip(`${SKIP.halted}: ${halt}`);
+      continue;
+    }
     const own = intrinsicSkip(c, input, heldPerps);
     if (own !== null) {
       skip(own);
@@ -332,6 +457,12 @@ export function decide(input: DecideInput): DecideResult {
       for (const h of sources) {
         if (h.state !== 'open' || closing.has(h.positionId)) continue;
         if (!capitalOk && h.venue !== c.venue) continue;
+        const heldHours = (now - h.openedAt) / HOUR_MS;
+        const minHold = minimumHoldHours(h, p);
+        if (heldHours < minHold) {
+          why.push(`${h.positionId} inside its minimum hold (${heldHours.toFixed(1)}h of ${minHold}h)`);
+          continue;
+        }
         const apr = aprOf.get(h.positionId);
         if (apr === undefined) {
           why.push(`${h.positionId} current funding unknown`);

@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 
-export const spotPerpCarryParamsSchema = z
+/**
+ * The fields, without the cross-field rules: what src/config/schema.ts picks its `strategy`
+ * section from (zod refuses .pick() on a refined object). Parse with spotPerpCarryParamsSchema.
+ */
+export const spotPerpCarryParamsObject = z
   .object({
     notional: z
       .number()
@@ -115,7 +119,15 @@ export const spotPerpCarryParamsSchema = z
       .finite()
       .default(0.02)
       .describe(
-        "Close when the perp's current rate, as gross APR in the position's favour (rate × 24/interval × 365, sign flipped for reverse), is below this.",
+        "Close when the perp's current rate, as gross APR in the position's favour (rate × 24/interval × 365, sign flipped for reverse), is below this, and the funding still expected over the rest of holdHours does not cover the exit cost. Must be below entryMinNetApr (hysteresis): every entry's gross APR is at least entryMinNetApr plus its round trip.",
+      ),
+    minHoldHours: z
+      .number()
+      .min(0)
+      .finite()
+      .default(8)
+      .describe(
+        "No signal exit (funding_negative, rate_below_exit, better_opportunity) before a position has been open max(this, one funding interval of its perp) hours; continuous funding (Deribit) counts its quoted 8h. Risk exits (margin, liquidation, drift that cannot be rebalanced, halt) and maxHoldHours are never delayed by it. Default 8: one 8h period, so 1h and 4h perps are not churned faster than 8h ones.",
       ),
     switchMinAprGain: z
       .number()
@@ -133,6 +145,44 @@ export const spotPerpCarryParamsSchema = z
       .describe('Close a position held this long (hours since opened), whatever funding does.'),
   })
   .strict();
+
+/** The fields the cross-field rules read (both the params and the config's strategy section have them). */
+type ExitEntryFields = Pick<z.infer<typeof spotPerpCarryParamsObject>, 'entryMinNetApr' | 'exitRateBelow' | 'minHoldHours' | 'maxHoldHours'>;
+
+/**
+ * Hysteresis and hold bounds, as zod issues (path = the field to change). Like with like: an
+ * entry needs net APR >= entryMinNetApr, and net APR = gross APR − round trip × 8760/holdHours,
+ * so every entry's gross APR is above entryMinNetApr. An exit threshold (gross APR) at or above
+ * entryMinNetApr would close, at once, positions at a rate level the strategy would still enter
+ * at; below it, the two are separated by at least the round trip.
+ */
+export function crossFieldIssues(p: ExitEntryFields): { readonly path: readonly string[]; readonly message: string; readonly input: number }[] {
+  const out: { path: readonly string[]; message: string; input: number }[] = [];
+  if (Number.isFinite(p.exitRateBelow) && Number.isFinite(p.entryMinNetApr) && p.exitRateBelow >= p.entryMinNetApr) {
+    out.push({
+      path: ['exitRateBelow'],
+      input: p.exitRateBelow,
+      message:
+        `exitRateBelow below entryMinNetApr (${p.entryMinNetApr}, net APR), not ${p.exitRateBelow} (gross APR): ` +
+        'an exit threshold at or above the entry one closes positions at a rate level the strategy would still enter at',
+    });
+  }
+  if (Number.isFinite(p.minHoldHours) && Number.isFinite(p.maxHoldHours) && p.minHoldHours >= p.maxHoldHours) {
+    out.push({
+      path: ['minHoldHours'],
+      input: p.minHoldHours,
+      message: `minHoldHours below maxHoldHours (${p.maxHoldHours}), not ${p.minHoldHours}: otherwise no signal exit could ever happen`,
+    });
+  }
+  return out;
+}
+
+/** Adds crossFieldIssues to a zod refinement context. */
+export function refineCrossFields(p: ExitEntryFields, ctx: z.RefinementCtx): void {
+  for (const i of crossFieldIssues(p)) ctx.addIssue({ code: 'custom', path: [...i.path], message: i.message, input: i.input });
+}
+
+export const spotPerpCarryParamsSchema = spotPerpCarryParamsObject.superRefine(refineCrossFields);
 
 export type SpotPerpCarryParams = z.infer<typeof spotPerpCarryParamsSchema>;
 

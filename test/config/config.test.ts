@@ -50,6 +50,20 @@ describe('config', () => {
     expect(byPath['venues.binance.timeoutMs']?.expected).toMatch(/number/);
   });
 
+  it('strategy: an exit threshold at or above the entry one is refused, naming both fields', () => {
+    const problems = problemsOf(() => loadConfig({ file: userFile('{"strategy":{"exitRateBelow":0.15,"entryMinNetApr":0.12}}') }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('strategy.exitRateBelow');
+    expect(problems[0]?.found).toBe('0.15');
+    expect(problems[0]?.expected).toMatch(/^exitRateBelow below entryMinNetApr \(0\.12, net APR\), not 0\.15/);
+  });
+
+  it('strategy: the minimum hold defaults to 8h and must stay below the maximum hold', () => {
+    expect(loadConfig().strategy.minHoldHours).toBe(8);
+    const problems = problemsOf(() => loadConfig({ file: userFile('{"strategy":{"minHoldHours":24,"maxHoldHours":24}}') }));
+    expect(problems.map((p) => p.path)).toEqual(['strategy.minHoldHours']);
+  });
+
   it('refuses unknown keys, listing the known ones', () => {
     const problems = problemsOf(() => loadConfig({ file: userFile('{"scan":{"notionall":5}}') }));
     expect(problems[0]?.path).toBe('scan.notionall');

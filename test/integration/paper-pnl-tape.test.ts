@@ -342,7 +342,8 @@ describe('paper P&L on a hand-written inverse tape (Deribit BTC/USDC + BTC-PERPE
   const RATE_CHANGE = START + HOUR; // 11:00
   const MOVE = START + 2 * HOUR; // 12:00
   const STOP = START + 2 * HOUR + 30 * MIN; // run one stops at 12:30, the position open
-  const EXIT = START + 3 * HOUR; // 13:00
+  // 19:00: past the strategy's minimum hold (Deribit's continuous funding counts its quoted 8h).
+  const EXIT = START + 9 * HOUR;
   const H8 = 8 * HOUR;
 
   // As deribit.js fetchMarkets parses /public/get_instruments. The perp's ccxt amount is USD in
@@ -412,7 +413,9 @@ describe('paper P&L on a hand-written inverse tape (Deribit BTC/USDC + BTC-PERPE
     ...scanRecords({ at: RATE_CHANGE, rate: 0.0003, mark: 60_100, books: entryBooks }),
     // 12:00: price move, mark 61,000.
     ...scanRecords({ at: MOVE, rate: 0.0003, mark: 61_000, books: movedBooks }),
-    // 13:00: funding turns against the short (−0.02%, −21.9% APR < 2%): the strategy closes.
+    // 19:00: funding turns against the short (−0.02%, −21.9% APR < 2%): the strategy closes (it
+    // has held 9 h, past the 8 h minimum hold; the funding left, −0.02% × 63 h / 8 h, is below
+    // any exit cost). From 12:02 the 12:00 data is stale: the rate exit is not evaluated on it.
     ...scanRecords({ at: EXIT, rate: -0.0002, mark: 61_525, books: exitBooks }),
     ...scanRecords({ at: EXIT + 5 * MIN, rate: -0.0002, mark: 61_525, books: exitBooks }),
   ];
@@ -441,22 +444,22 @@ describe('paper P&L on a hand-written inverse tape (Deribit BTC/USDC + BTC-PERPE
   const entryFees = PERP_TAKER * 5_000 + SPOT_TAKER * spotCost; // 2.5 + 2.4991665 = 4.9991665
 
   // Continuous funding to the short: −q × cs / M × r8h × dt / 8h in BTC (= 5,000 × r8h × dt / 8h
-  // USD), from the perp fill (10:01:00.150) to the closing perp fill (13:00:00.150). Each stretch
+  // USD), from the perp fill (10:01:00.150) to the closing perp fill (19:00:00.150). Each stretch
   // runs at the rate and mark of the last scan before it.
   const stretches = [
     { from: OPEN + LATENCY, to: RATE_CHANGE, rate: 0.0006, mark: 60_035 }, // 3,539.85 s
     { from: RATE_CHANGE, to: MOVE, rate: 0.0003, mark: 60_100 }, // 1 h
     { from: MOVE, to: STOP, rate: 0.0003, mark: 61_000 }, // 30 min (run one stops here)
-    { from: STOP, to: EXIT, rate: 0.0003, mark: 61_000 }, // 30 min
+    { from: STOP, to: EXIT, rate: 0.0003, mark: 61_000 }, // 6 h 30 min
     { from: EXIT, to: EXIT + LATENCY, rate: -0.0002, mark: 61_525 }, // the 150 ms the close takes
   ];
   const fundingUsd = (s: (typeof stretches)[number]) => -q * CS * s.rate * ((s.to - s.from) / H8);
   const fundingBtc = (s: (typeof stretches)[number]) => fundingUsd(s) / s.mark;
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-  // 0.368734375 + 0.1875 + 0.09375 (+ 0.09375 − 0.0000052083) USD
+  // 0.368734375 + 0.1875 + 0.09375 (+ 1.21875 − 0.0000052083) USD
   const openFundingUsd = sum(stretches.slice(0, 3).map(fundingUsd)); // 0.649984375
   const openFundingBtc = sum(stretches.slice(0, 3).map(fundingBtc));
-  const fundingUsdAll = sum(stretches.map(fundingUsd)); // 0.7437291667
+  const fundingUsdAll = sum(stretches.map(fundingUsd)); // 1.8687291667
   const fundingBtcAll = sum(stretches.map(fundingBtc));
 
   // Open at 12:30, marked at that scan: spot mid 60,995, perp mark 61,000.
@@ -466,7 +469,7 @@ describe('paper P&L on a hand-written inverse tape (Deribit BTC/USDC + BTC-PERPE
   const openPerpUnrealised = openPerpUnrealisedBtc * 61_000; // −81.30085
   const openNet = openSpotUnrealised + openPerpUnrealised + openFundingUsd - entryFees;
 
-  // Exit at 13:00. Perp first: buy 5,000 USD within 61,525 × 1.001 = 61,586.525 → 61,587.0:
+  // Exit at 19:00. Perp first: buy 5,000 USD within 61,525 × 1.001 = 61,586.525 → 61,587.0:
   // 3,000 @ 61,530 and 2,000 @ 61,540. Spot sells 0.0833 within 61,505 × 0.999 → 61,443.49:
   // 0.05 @ 61,500 and 0.0333 @ 61,490.
   const perpClose = [
@@ -483,7 +486,7 @@ describe('paper P&L on a hand-written inverse tape (Deribit BTC/USDC + BTC-PERPE
   const exitFees = PERP_TAKER * 5_000 + SPOT_TAKER * spotProceeds; // 2.5 + 2.5613085
   const fees = entryFees + exitFees; // 10.060475
   const net = spotPnl + perpPnl + fundingUsdAll - fees;
-  const hoursHeld = (EXIT + 2 * LATENCY - (OPEN + LATENCY)) / HOUR; // 2 h 59 min 0.15 s
+  const hoursHeld = (EXIT + 2 * LATENCY - (OPEN + LATENCY)) / HOUR; // 8 h 59 min 0.15 s
   const apr = ((net / 5_000) * HOURS_PER_YEAR) / hoursHeld; // base: the perp's 5,000 USD
 
   let open: { result: PaperRunResult; ledger: LedgerView };

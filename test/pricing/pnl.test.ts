@@ -89,6 +89,10 @@ describe('positionPnl: accounting.md Example 1 (linear, Binance BTC)', () => {
     expect(pnl.notional).toBeCloseTo(10_002, 9);
     expect(pnl.apr).toBeCloseTo((-29.0631 / 10_002) * (8760 / 24), 9);
   });
+
+  it('return over the hold is net over the same notional, not annualised', () => {
+    expect(pnl.returnOverHold).toBeCloseTo(-29.0631 / 10_002, 12);
+  });
 });
 
 describe('positionPnl: accounting.md Example 2 (inverse, Deribit BTC-PERPETUAL)', () => {
@@ -189,6 +193,7 @@ describe('positionPnl: partial closes and residuals (average cost)', () => {
     expect(p.unrealised).toBeNull();
     expect(p.net).toBeNull();
     expect(p.apr).toBeNull();
+    expect(p.returnOverHold).toBeNull();
     expect(p.perp.unrealised).toBe(0);
   });
 
@@ -200,7 +205,7 @@ describe('positionPnl: partial closes and residuals (average cost)', () => {
 
   it('no fills: nothing held, APR null', () => {
     const p = positionPnl(s, [], [], { spot: null, perp: null }, T0);
-    expect(p).toMatchObject({ net: 0, notional: 0, openedAt: null, hoursHeld: null, apr: null });
+    expect(p).toMatchObject({ net: 0, notional: 0, openedAt: null, hoursHeld: null, returnOverHold: null, apr: null });
   });
 
   it("refuses another position's fills or payments", () => {
@@ -226,6 +231,7 @@ describe('totalPnl', () => {
       openedAt: 0,
       closedAt: null,
       hoursHeld,
+      returnOverHold: null,
       apr: null,
     };
   }

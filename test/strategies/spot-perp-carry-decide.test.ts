@@ -11,7 +11,7 @@ import type { Action } from '../../src/domain/action.js';
 import { CarryError } from '../../src/domain/errors.js';
 import type { FundingSnapshot } from '../../src/domain/market.js';
 import type { LegQuote, Opportunity } from '../../src/domain/opportunity.js';
-import { decide, NOTE, SKIP, type DecideInput, type HeldPosition } from '../../strategies/spot-perp-carry/decide.js';
+import { decide, minimumHoldHours, NOTE, SKIP, stayOrGo, type DecideInput, type HeldPosition } from '../../strategies/spot-perp-carry/decide.js';
 import { FundingHistory, type FundingObservation } from '../../strategies/spot-perp-carry/funding-history.js';
 import {
   defaultSpotPerpCarryParams,
@@ -120,8 +120,10 @@ function held(id: string, over: Partial<HeldPosition> & { rate?: number } = {}):
     direction: 'carry',
     state: 'open',
     openedAt: NOW - 24 * H,
+    intervalHours: 8,
     entryNetApr: 0.3,
     funding: snapshot(venue, perpSymbol, rate ?? 0.0008),
+    risk: [],
     ...rest,
   };
 }
@@ -435,8 +437,13 @@ describe('decide: exit', () => {
     }));
   }
 
-  function run(h: HeldPosition, history: FundingHistory = new FundingHistory(3), p: Partial<SpotPerpCarryParams> = {}) {
-    return decide(input({ opportunities: [], positions: [h], history, params: params(p) }));
+  // The engine fetches both books of every held perp, so the scan prices it: here as a filtered
+  // opportunity with the worked example's legs, exit cost 0.001 + 0.0005 + (5 + 2) bps = 0.0022.
+  const heldOpp = (h: HeldPosition): Opportunity =>
+    opp({ venue: h.venue, base: h.base, perpSymbol: h.perpSymbol, spotSymbol: `${h.base}/USDT`, status: 'filtered', reasons: ['net APR below minimum'] });
+
+  function run(h: HeldPosition, history: FundingHistory = new FundingHistory(3), p: Partial<SpotPerpCarryParams> = {}, opportunities: readonly Opportunity[] = [heldOpp(h)]) {
+    return decide(input({ opportunities, positions: [h], history, params: params(p) }));
   }
 
   it.each<[string, Partial<HeldPosition> & { rate?: number }, readonly number[], Partial<SpotPerpCarryParams>, string | null]>([
@@ -444,11 +451,14 @@ describe('decide: exit', () => {
     ['held exactly maxHoldHours', { openedAt: NOW - 336 * H }, [], {}, 'max_hold'],
     ['held 1 ms less than maxHoldHours', { openedAt: NOW - 336 * H + 1 }, [], {}, null],
     ['held past a shorter max hold', { openedAt: NOW - 25 * H }, [], { maxHoldHours: 24 }, 'max_hold'],
-    ['K negative settlements while held', { openedAt: NOW - 20 * H }, [-1e-5, -2e-5, -1e-5], {}, 'funding_negative'],
-    ['K negative but the first before opening', { openedAt: NOW - 19 * H }, [-1e-5, -2e-5, -1e-5], {}, null],
-    ['K − 1 negative and one zero', { openedAt: NOW - 20 * H }, [-1e-5, 0, -1e-5], {}, null],
-    ['2 negative with exitNegativeSettlements 2', { openedAt: NOW - 12 * H }, [1e-4, -2e-5, -1e-5], { exitNegativeSettlements: 2 }, 'funding_negative'],
-    ['reverse: K positive settlements', { direction: 'reverse', rate: -0.0008, openedAt: NOW - 20 * H }, [1e-5, 2e-5, 1e-5], {}, 'funding_negative'],
+    ['K negative settlements while held, still against', { openedAt: NOW - 20 * H, rate: -1e-5 }, [-1e-5, -2e-5, -1e-5], {}, 'funding_negative'],
+    // Back to 0.0008 / 8h: 52h left × 0.0001/h = 0.0052 of notional to come >= exit cost 0.0022.
+    ['K negative settlements, but the current rate pays for staying', { openedAt: NOW - 20 * H }, [-1e-5, -2e-5, -1e-5], {}, null],
+    // Current rate against (so a detected signal would close) and the rate rule switched off.
+    ['K negative but the first before opening', { openedAt: NOW - 19 * H, rate: -1e-5 }, [-1e-5, -2e-5, -1e-5], { exitRateBelow: -1 }, null],
+    ['K − 1 negative and one zero', { openedAt: NOW - 20 * H, rate: -1e-5 }, [-1e-5, 0, -1e-5], { exitRateBelow: -1 }, null],
+    ['2 negative with exitNegativeSettlements 2', { openedAt: NOW - 12 * H, rate: -1e-5 }, [1e-4, -2e-5, -1e-5], { exitNegativeSettlements: 2 }, 'funding_negative'],
+    ['reverse: K positive settlements', { direction: 'reverse', rate: 1e-5, openedAt: NOW - 20 * H }, [1e-5, 2e-5, 1e-5], {}, 'funding_negative'],
     ['reverse: K negative settlements is good', { direction: 'reverse', rate: -0.0008, openedAt: NOW - 20 * H }, [-1e-5, -2e-5, -1e-5], {}, null],
     // 0.0000137 / 8h × 3 × 365 = 0.0150015 APR < 0.02
     ['rate APR 1.5% below exit 2%', { rate: 0.0000137 }, [], {}, 'rate_below_exit'],
@@ -470,14 +480,18 @@ describe('decide: exit', () => {
   });
 
   it('writes reasons a trader can check', () => {
-    const h = held('p1', { base: 'BTC', openedAt: NOW - 20 * H });
+    const h = held('p1', { base: 'BTC', openedAt: NOW - 20 * H, rate: -1e-5 });
     const neg = run(h, FundingHistory.fromObservations(3, settled(h.perpSymbol, [-1e-5, -2e-5, -1e-5])));
+    // −0.00001 × (72 − 20)h / 8h = −0.000065 of notional to come.
     expect(neg.actions[0]?.reason).toBe(
-      'funding against the position at the last 3 settlements held: -0.0010%, -0.0020%, -0.0010% (entered at net APR 30.00%)',
+      'funding against the position at the last 3 settlements held: -0.0010%, -0.0020%, -0.0010%; ' +
+        'funding left over the hold -0.0065% (-0.0010% × 52.0h / 8h) < exit cost 0.2200% (entered at net APR 30.00%)',
     );
+    // 0.0000137 × 48h / 8h = 0.0000822.
     const low = run(held('p2', { rate: 0.0000137 }));
     expect(low.actions[0]?.reason).toBe(
-      "funding APR in the position's favour 1.50% < exit threshold 2.00% (entered at net APR 30.00%)",
+      "funding APR in the position's favour 1.50% < exit threshold 2.00%; " +
+        'funding left over the hold 0.0082% (0.0014% × 48.0h / 8h) < exit cost 0.2200% (entered at net APR 30.00%)',
     );
   });
 
@@ -642,6 +656,206 @@ describe('decide: switch to a better opportunity', () => {
   });
 });
 
+describe('decide: exit discipline', () => {
+  /*
+   * Hand-checked with the worked example's legs: exit cost 0.001 + 0.0005 + (5 + 2) bps = 0.0022.
+   * Held 24h of the 72h plan: 48h left, 6 settlements of an 8h perp.
+   */
+  const heldOpp = (h: HeldPosition): Opportunity =>
+    opp({ venue: h.venue, base: h.base, perpSymbol: h.perpSymbol, spotSymbol: `${h.base}/USDT`, status: 'filtered', reasons: ['net APR below minimum'] });
+  const runOne = (h: HeldPosition, p: Partial<SpotPerpCarryParams> = {}, over: Partial<DecideInput> = {}) =>
+    decide(input({ opportunities: [heldOpp(h)], positions: [h], history: new FundingHistory(3), params: params(p), ...over }));
+  // Entry at 100% net APR, exit below 50% gross: lets rates near the boundary count as "below exit".
+  const wide = { entryMinNetApr: 1, exitRateBelow: 0.5 };
+
+  describe('remaining funding vs exit cost (rate_below_exit)', () => {
+    it.each<[string, number, number, boolean]>([
+      // 0.00036 × 48 / 8 = 0.00216 < 0.0022: leaving is cheaper than what is left to collect.
+      ['0.00036 / 8h: 0.216% left < 0.22% exit cost', 0.00036, 24, true],
+      // 0.00037 × 48 / 8 = 0.00222 >= 0.0022: staying collects more than leaving costs.
+      ['0.00037 / 8h: 0.222% left >= 0.22% exit cost', 0.00037, 24, false],
+      // Held 64h: 0.00037 × 8 / 8 = 0.00037 < 0.0022.
+      ['the same rate with 8h of the plan left', 0.00037, 64, true],
+      // Held past the 72h plan: nothing left to wait for, whatever the rate.
+      ['held past holdHours', 0.00045, 80, true],
+    ])('%s', (_name, rate, heldHours, leaves) => {
+      const h = held('p1', { rate, openedAt: NOW - heldHours * H });
+      const r = runOne(h, wide);
+      expect(closes(r.actions).map((a) => a.exit)).toEqual(leaves ? ['rate_below_exit'] : []);
+      if (!leaves) {
+        expect(r.notes).toHaveLength(1);
+        expect(r.notes[0]?.note.startsWith(NOTE.fundingCoversExit)).toBe(true);
+        expect(r.notes[0]?.note).toContain('funding left over the hold 0.2220% (0.0370% × 48.0h / 8h) >= exit cost 0.2200%');
+      }
+    });
+
+    it.each<[string, number | null, number, number, number, { expected: number; leave: boolean }]>([
+      ['in favour, covers', 0.0005, 8, 24, 0.0022, { expected: 0.003, leave: false }],
+      ['in favour, short of it', 0.0001, 8, 24, 0.0022, { expected: 0.0006, leave: true }],
+      ['4h perp: twice the settlements', 0.0002, 4, 24, 0.0022, { expected: 0.0024, leave: false }],
+      ['against: leaving always', -0.0001, 8, 24, 0.0022, { expected: -0.0006, leave: true }],
+      ['nothing left', 0.01, 8, 72, 0.0022, { expected: 0, leave: true }],
+    ])('stayOrGo: %s', (_name, rate, interval, heldHours, cost, want) => {
+      const g = stayOrGo(rate as number, interval, heldHours, cost, 72);
+      expect(g.expected).toBeCloseTo(want.expected, 15);
+      expect(g.leave).toBe(want.leave);
+      expect(g.remainingHours).toBe(Math.max(0, 72 - heldHours));
+    });
+
+    it('exit cost unknown: keeps a position still paid in its favour, and says so', () => {
+      const h = held('p1', { rate: 0.00001 });
+      const r = decide(input({ opportunities: [], positions: [h], history: new FundingHistory(3) }));
+      expect(r.actions).toEqual([]);
+      expect(r.notes.map((n) => n.note.split(':')[0])).toEqual([NOTE.exitCostUnknown]);
+      expect(r.notes[0]?.note).toContain('exit cost unknown');
+    });
+
+    it('exit cost unknown: still leaves when funding is against the position', () => {
+      const h = held('p1', { rate: -0.0001 });
+      const r = decide(input({ opportunities: [], positions: [h], history: new FundingHistory(3) }));
+      expect(closes(r.actions).map((a) => a.exit)).toEqual(['rate_below_exit']);
+      expect(closes(r.actions)[0]?.reason).toContain('exit cost unknown');
+    });
+  });
+
+  describe('hysteresis', () => {
+    // 0.00004566 / 8h × 1095 = 5.0% gross APR: between the 2% exit and the 10% entry threshold.
+    const between = 0.05 / 1095;
+
+    it('keeps a position whose rate is between the exit and entry thresholds, and would not enter it either', () => {
+      const h = held('p1', { rate: between });
+      const r = runOne(h);
+      expect(r.actions).toEqual([]);
+      expect(r.notes).toEqual([]);
+      // The same rate as a fresh candidate: 5% gross minus its 0.44% round trip over 72h is a
+      // net APR of 5% − 53.5% < 10%: not entered. Neither side acts inside the band.
+      const net = (between * 9 - 0.0044) * PER_YEAR_OVER_HOLD;
+      const c = opp({ base: 'SOL', rate: between, grossApr: 0.05, netReturnHold: between * 9 - 0.0044, netApr: net });
+      const entry = decide(input({ opportunities: [c] }));
+      expect(entry.actions).toEqual([]);
+      expect(entry.skipped[0]?.reason.startsWith(SKIP.belowEntryApr)).toBe(true);
+    });
+
+    it.each<[Partial<SpotPerpCarryParams>]>([[{ exitRateBelow: 0.1 }], [{ exitRateBelow: 0.2 }], [{ entryMinNetApr: 0.02 }]])(
+      'params refuse an exit threshold at or above the entry one, naming both fields: %o',
+      (over) => {
+        const r = spotPerpCarryParamsSchema.safeParse(over);
+        expect(r.success).toBe(false);
+        const issue = r.error?.issues.find((i) => i.path.join('.') === 'exitRateBelow');
+        expect(issue?.message).toMatch(/^exitRateBelow below entryMinNetApr \([-\d.]+, net APR\), not [-\d.]+ \(gross APR\)/);
+      },
+    );
+
+    it('accepts an exit threshold just below the entry one', () => {
+      expect(spotPerpCarryParamsSchema.safeParse({ exitRateBelow: 0.0999 }).success).toBe(true);
+    });
+
+    it('params refuse a minimum hold at or above the maximum hold', () => {
+      const r = spotPerpCarryParamsSchema.safeParse({ minHoldHours: 336 });
+      expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+        ['minHoldHours', 'minHoldHours below maxHoldHours (336), not 336: otherwise no signal exit could ever happen'],
+      ]);
+    });
+  });
+
+  describe('minimum hold', () => {
+    it.each<[string, number, number, Partial<SpotPerpCarryParams>, number]>([
+      ['8h perp, default', 8, 0, {}, 8],
+      ['1h perp: the 8h default floor', 1, 0, {}, 8],
+      ['1h perp with minHoldHours 0: one interval', 1, 0, { minHoldHours: 0 }, 1],
+      ['8h perp with minHoldHours 12', 8, 0, { minHoldHours: 12 }, 12],
+    ])('minimumHoldHours: %s', (_name, intervalHours, _unused, p, hours) => {
+      expect(minimumHoldHours({ intervalHours }, params(p))).toBe(hours);
+    });
+
+    it.each<[string, Partial<HeldPosition> & { rate?: number }, Partial<SpotPerpCarryParams>, boolean]>([
+      ['8h perp held 2h: signal ignored', { openedAt: NOW - 2 * H }, {}, false],
+      ['8h perp held 1 ms under 8h: ignored', { openedAt: NOW - 8 * H + 1 }, {}, false],
+      ['8h perp held exactly 8h: taken', { openedAt: NOW - 8 * H }, {}, true],
+      ['1h perp held 3h: inside the 8h floor', { openedAt: NOW - 3 * H, intervalHours: 1 }, {}, false],
+      ['1h perp held 3h with minHoldHours 0: past one interval', { openedAt: NOW - 3 * H, intervalHours: 1 }, { minHoldHours: 0 }, true],
+      ['4h perp held 5h with minHoldHours 0: past one interval', { openedAt: NOW - 5 * H, intervalHours: 4 }, { minHoldHours: 0 }, true],
+      ['4h perp held 3h with minHoldHours 0: inside one interval', { openedAt: NOW - 3 * H, intervalHours: 4 }, { minHoldHours: 0 }, false],
+      // Deribit accrues continuously and quotes an 8h rate: its interval counts as 8h.
+      [
+        'continuous perp held 7h with minHoldHours 0: inside its quoted 8h',
+        { venue: 'deribit', openedAt: NOW - 7 * H, funding: snapshot('deribit', 'ETH/USDT:USDT', -0.0001, { continuous: true, nextFundingTime: null, rateKind: 'trailing_realised' }) },
+        { minHoldHours: 0 },
+        false,
+      ],
+    ])('%s', (_name, over, p, taken) => {
+      const h = held('p1', { rate: -0.0001, ...over });
+      const r = runOne(h, p);
+      expect(closes(r.actions).map((a) => a.exit)).toEqual(taken ? ['rate_below_exit'] : []);
+      if (!taken) {
+        expect(r.notes).toHaveLength(1);
+        expect(r.notes[0]?.note).toMatch(new RegExp(`^${NOTE.minHold}: rate_below_exit \\(funding APR in the position's favour -10\\.95% < exit threshold 2\\.00%\\) after \\d+\\.\\dh of \\d+h$`));
+      }
+    });
+
+    it('funding_negative waits for it too (1h perp: 3 settlements in 3h, minimum hold 8h)', () => {
+      const settlements = [NOW - 3 * H + 30 * MIN, NOW - 2 * H + 30 * MIN, NOW - H + 30 * MIN];
+      const obs = settlements.map((t) => ({ venue: 'bybit', symbol: 'ETH/USDT:USDT', rate: -0.0001, intervalHours: 1, continuous: false, rateKind: 'predicted' as const, nextFundingTime: t, receivedAt: t - MIN }));
+      const history = FundingHistory.fromObservations(3, obs);
+      const h = held('p1', { rate: -0.0001, openedAt: NOW - 3.5 * H, intervalHours: 1, funding: snapshot('bybit', 'ETH/USDT:USDT', -0.0001, { intervalHours: 1 }) });
+      const inside = decide(input({ opportunities: [heldOpp(h)], positions: [h], history }));
+      expect(inside.actions).toEqual([]);
+      expect(inside.notes[0]?.note.startsWith(`${NOTE.minHold}: funding_negative`)).toBe(true);
+      const past = decide(input({ opportunities: [heldOpp(h)], positions: [h], history, params: params({ minHoldHours: 0 }) }));
+      expect(closes(past.actions).map((a) => a.exit)).toEqual(['funding_negative']);
+    });
+
+    it('max hold is not delayed by it', () => {
+      const h = held('p1', { openedAt: NOW - 6 * H });
+      const r = runOne(h, { maxHoldHours: 6, minHoldHours: 4 });
+      expect(closes(r.actions).map((a) => a.exit)).toEqual(['max_hold']);
+    });
+
+    it('a risk exit inside it is taken at once, with its rule and reason', () => {
+      const h = held('p1', { openedAt: NOW - 6 * MIN, risk: [{ rule: 'liquidation', detail: 'perp 12.00% from liquidation < floor 15.00%' }] });
+      const r = runOne(h);
+      expect(r.actions).toEqual([
+        {
+          kind: 'close',
+          positionId: 'p1',
+          exit: 'risk',
+          risk: 'liquidation',
+          reason: 'liquidation: perp 12.00% from liquidation < floor 15.00% (entered at net APR 30.00%)',
+        },
+      ]);
+    });
+
+    it('the most severe risk rule names the exit', () => {
+      const risk = [
+        { rule: 'drift' as const, detail: 'drift 12%' },
+        { rule: 'margin' as const, detail: 'margin balance gone' },
+        { rule: 'liquidation' as const, detail: '3% from liquidation' },
+      ];
+      const r = runOne(held('p1', { openedAt: NOW - MIN, risk }));
+      expect(closes(r.actions).map((a) => (a.exit === 'risk' ? a.risk : null))).toEqual(['margin']);
+    });
+
+    it('halt closes every open position as a risk exit and opens nothing', () => {
+      const positions = [held('p1', { openedAt: NOW - MIN }), held('p2', { base: 'SOL', openedAt: NOW - 100 * H })];
+      const r = decide(input({ opportunities: [opp()], positions, params: params({ maxOpenPositions: 5 }), halt: 'kill switch' }));
+      expect(r.actions.map((a) => (a.kind === 'close' && a.exit === 'risk' ? `${a.positionId} ${a.risk}` : a.kind))).toEqual(['p1 halt', 'p2 halt']);
+      expect(r.skipped).toEqual([{ venue: 'bybit', symbol: 'BTC/USDT:USDT', reason: `${SKIP.halted}: kill switch` }]);
+    });
+
+    it('a better opportunity does not switch out a position inside it, and does once it is past', () => {
+      // The switch block's numbers: gain 127.75% >= 15% for a held ETH at 0.0001 / 8h.
+      const ethOpp = opp({ base: 'ETH', rate: 0.0001, grossApr: 0.1095, netApr: -0.1, status: 'filtered', reasons: ['net APR below minimum'] });
+      const btc = opp({ rate: 0.002, grossApr: 2.19, netReturnHold: 0.0136, netApr: 0.0136 * PER_YEAR_OVER_HOLD });
+      const at = (hoursHeld: number) =>
+        decide(input({ opportunities: [btc, ethOpp], positions: [held('p1', { base: 'ETH', rate: 0.0001, openedAt: NOW - hoursHeld * H })], params: params({ maxOpenPositions: 1 }) }));
+      const young = at(0.2);
+      expect(young.actions).toEqual([]);
+      expect(young.skipped[0]?.reason).toBe(`${SKIP.maxPositions}: 1 of 1; no switch: p1 inside its minimum hold (0.2h of 8h)`);
+      expect(closes(at(8).actions).map((a) => a.exit)).toEqual(['better_opportunity']);
+    });
+  });
+});
+
 describe('decide is pure', () => {
   it('gives the same result for the same input and does not touch it', () => {
     const os = [oppApr(0.9), oppApr(0.8, { base: 'ETH' }), oppApr(0.7, { base: 'SOL', venue: 'okx' })];
@@ -650,7 +864,8 @@ describe('decide is pure', () => {
       ['okx', 50_000],
     ]);
     const positions = [held('p1', { base: 'XRP', rate: 0.00001 })];
-    const i = input({ opportunities: os, positions, freeCapital: free });
+    const xrp = opp({ base: 'XRP', status: 'filtered', reasons: ['net APR below minimum'] });
+    const i = input({ opportunities: [...os, xrp], positions, freeCapital: free });
     const copy = JSON.stringify([os, positions, [...free]]);
     const a = decide(i);
     const b = decide(i);

@@ -21,6 +21,7 @@ describe('spot-perp carry params', () => {
       exitRateBelow: 0.02,
       switchMinAprGain: 0.15,
       maxHoldHours: 336,
+      minHoldHours: 8,
     });
   });
 

@@ -10,7 +10,7 @@ import { residualDelta } from '../../pricing/pnl.js';
 import { Ledger } from '../../store/ledger.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
-import { historyText, pnlSummaryText, pnlTable, statusTable, type StatusRow } from '../report-output.js';
+import { historyText, pnlReportRows, pnlSummaryText, pnlTable, statusTable, type StatusRow } from '../report-output.js';
 import { existsSync } from 'node:fs';
 
 const FLAGS = {
@@ -72,11 +72,12 @@ export async function statusCommand(argv: readonly string[], io: CommandIO): Pro
 
 export async function pnlCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'pnl');
-  if (values.help) return io.out('carry pnl [--db FILE] [--json] — P&L totals and per position (funding, fees, legs, realised, unrealised, net, APR)\n'), EXIT.ok;
+  if (values.help) return io.out('carry pnl [--db FILE] [--json] — P&L totals and per position (funding, fees, legs, realised, unrealised, net, return over the hold, APR when held >= 24h, why closed)\n'), EXIT.ok;
   const { ledger, cp } = openReadOnly('pnl', values);
   try {
     const now = cp?.clock ?? ledger.lastEventTs() ?? 0;
-    const { positions, totals } = computePnl(ledger, marksFrom(cp), now);
+    const { positions: pnls, totals } = computePnl(ledger, marksFrom(cp), now);
+    const positions = pnlReportRows(pnls, ledger.positions());
     const balances = ledger.walletBalances();
     if (values.json) io.out(JSON.stringify({ at: now, totals, positions, balances }, null, 2) + '\n');
     else {
