@@ -133,9 +133,9 @@ export const spotPerpCarryParamsObject = z
       .number()
       .min(0)
       .finite()
-      .default(0.15)
+      .default(0.5)
       .describe(
-        "Close a held position for a better opportunity that M or one-base-per-venue blocks when: candidate net APR − held funding APR − held exit cost × 8760/holdHours >= this. The candidate's net APR already pays its own round trip over holdHours.",
+        "Close a held position for a better opportunity that M or one-base-per-venue blocks when: candidate net APR − held funding APR − held exit cost × 8760/holdHours >= this. The candidate's net APR already pays its own round trip over holdHours. Default 0.5 (50% APR, 0.41% of notional over a 72h hold, about two round trips): the candidate's edge is an estimate over a hold that funding's mean reversion rarely lets it keep, so a smaller margin switched into trades that lost their fees (docs/paper-trading.md).",
       ),
     maxHoldHours: z
       .number()

@@ -189,7 +189,7 @@ describe('params for decide()', () => {
       allowReverse: false,
       minNotional: 100,
       exitRateBelow: 0.02,
-      switchMinAprGain: 0.15,
+      switchMinAprGain: 0.5,
       maxHoldHours: 336,
     });
   });
@@ -535,6 +535,8 @@ describe('decide: switch to a better opportunity', () => {
    * gain = 1.654667 − 0.1095 − 0.267667 = 1.2775  (= (0.0136 − 0.0022 − 0.0009) × 121.6667)
    * ≥ 0.15 → switch.
    */
+  // The arithmetic below is checked at a 15% threshold (the default is 50%: params.ts says why).
+  const switchParams = (over: Partial<SpotPerpCarryParams> = {}) => params({ switchMinAprGain: 0.15, ...over });
   const heldEth = (id = 'p1', rate = 0.0001, over: Partial<HeldPosition> = {}): HeldPosition =>
     held(id, { base: 'ETH', rate, ...over });
   // The held perp's own opportunity: filtered (its net APR is low) but priced.
@@ -542,7 +544,7 @@ describe('decide: switch to a better opportunity', () => {
   const btc = opp({ rate: 0.002, grossApr: 2.19, netReturnHold: 0.0136, netApr: 0.0136 * PER_YEAR_OVER_HOLD });
 
   it('closes the held position when M is full and the gain clears switchMinAprGain', () => {
-    const r = decide(input({ opportunities: [btc, ethOpp], positions: [heldEth()], params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities: [btc, ethOpp], positions: [heldEth()], params: switchParams({ maxOpenPositions: 1 }) }));
     expect(r.actions).toEqual([
       {
         kind: 'close',
@@ -565,7 +567,7 @@ describe('decide: switch to a better opportunity', () => {
     // gain = 0.53 − 0.1095 − 0.267667 = 0.152833 ≥ 0.15
     ['net APR 53%: gain 15.28% ≥ 15%', 0.53, true],
   ])('%s', (_name, netApr, switches) => {
-    const r = decide(input({ opportunities: [oppApr(netApr), ethOpp], positions: [heldEth()], params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities: [oppApr(netApr), ethOpp], positions: [heldEth()], params: switchParams({ maxOpenPositions: 1 }) }));
     expect(closes(r.actions).map((a) => a.exit)).toEqual(switches ? ['better_opportunity'] : []);
     if (!switches) expect(r.skipped[0]?.reason).toBe(`${SKIP.maxPositions}: 1 of 1; no switch: p1 gain 14.28% < 15.00%`);
   });
@@ -574,13 +576,13 @@ describe('decide: switch to a better opportunity', () => {
     // p2 at 0.0005 / 8h: APR 0.5475, gain 1.654667 − 0.5475 − 0.267667 = 0.8395 < p1's 1.2775.
     const solOpp = opp({ base: 'SOL', status: 'filtered' });
     const positions = [heldEth('p2', 0.0001, { base: 'SOL', perpSymbol: 'SOL/USDT:USDT', funding: snapshot('bybit', 'SOL/USDT:USDT', 0.0005) }), heldEth('p1')];
-    const r = decide(input({ opportunities: [btc, ethOpp, solOpp], positions: [...positions].reverse(), params: params({ maxOpenPositions: 2 }) }));
+    const r = decide(input({ opportunities: [btc, ethOpp, solOpp], positions: [...positions].reverse(), params: switchParams({ maxOpenPositions: 2 }) }));
     expect(closes(r.actions).map((a) => a.positionId)).toEqual(['p1']);
   });
 
   it('switches each held position at most once, for the best candidates first', () => {
     const sol = opp({ base: 'SOL', rate: 0.002, grossApr: 2.19, netReturnHold: 0.0136, netApr: 1.6 });
-    const r = decide(input({ opportunities: [btc, sol, ethOpp], positions: [heldEth()], params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities: [btc, sol, ethOpp], positions: [heldEth()], params: switchParams({ maxOpenPositions: 1 }) }));
     expect(closes(r.actions).map((a) => a.positionId)).toEqual(['p1']);
     expect(closes(r.actions)[0]?.reason).toContain('switch to bybit BTC/USDT:USDT');
     expect(r.skipped.map((s) => s.reason.split(':')[0])).toEqual([SKIP.switching, SKIP.maxPositions]);
@@ -592,7 +594,7 @@ describe('decide: switch to a better opportunity', () => {
     const ethUsdc = opp({ base: 'ETH', quote: 'USDC', rate: 0.002, grossApr: 2.19, netReturnHold: 0.0136, netApr: 0.0136 * PER_YEAR_OVER_HOLD });
     const xrpOpp = opp({ base: 'XRP', status: 'filtered' });
     const positions = [heldEth(), held('p0', { base: 'XRP', rate: 0.00001 })];
-    const r = decide(input({ opportunities: [ethUsdc, ethOpp, xrpOpp], positions, params: params({ exitRateBelow: -1 }) }));
+    const r = decide(input({ opportunities: [ethUsdc, ethOpp, xrpOpp], positions, params: switchParams({ exitRateBelow: -1 }) }));
     expect(closes(r.actions).map((a) => [a.positionId, a.exit])).toEqual([['p1', 'better_opportunity']]);
   });
 
@@ -611,7 +613,7 @@ describe('decide: switch to a better opportunity', () => {
       perp: leg('ETH/USDT:USDT', 'buy', 0.0005, 2, 20),
     });
     const r = decide(
-      input({ opportunities: [oppApr(0.53), ethReverse], positions: [heldEth('p1', -0.0001)], params: params({ maxOpenPositions: 1, exitRateBelow: -10 }) }),
+      input({ opportunities: [oppApr(0.53), ethReverse], positions: [heldEth('p1', -0.0001)], params: switchParams({ maxOpenPositions: 1, exitRateBelow: -10 }) }),
     );
     expect(closes(r.actions)[0]?.reason).toContain('exit cost 0.22%');
     expect(closes(r.actions)[0]?.reason).toContain('= 37.18%');
@@ -622,14 +624,14 @@ describe('decide: switch to a better opportunity', () => {
     ['held exit cost unknown (no spot book)', [btc, { ...ethOpp, spot: null }], {}, 'p1 exit cost unknown'],
     ['held funding unknown', [btc, ethOpp], { funding: null }, 'p1 current funding unknown'],
   ])('does not switch when %s', (_name, opportunities, over, why) => {
-    const r = decide(input({ opportunities, positions: [heldEth('p1', 0.0001, over)], params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities, positions: [heldEth('p1', 0.0001, over)], params: switchParams({ maxOpenPositions: 1 }) }));
     expect(r.actions).toEqual([]);
     expect(r.skipped[0]?.reason).toBe(`${SKIP.maxPositions}: 1 of 1; no switch: ${why}`);
   });
 
   it('does not switch to a candidate that fails its own rules', () => {
     const inWindow = { ...btc, nextFundingTime: NOW + 5 * MIN };
-    const r = decide(input({ opportunities: [inWindow, ethOpp], positions: [heldEth()], params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities: [inWindow, ethOpp], positions: [heldEth()], params: switchParams({ maxOpenPositions: 1 }) }));
     expect(r.actions).toEqual([]);
     expect(r.skipped[0]?.reason.startsWith(SKIP.settlementWindow)).toBe(true);
   });
@@ -640,18 +642,18 @@ describe('decide: switch to a better opportunity', () => {
       ['bybit', 50_000],
       ['okx', 0],
     ]);
-    const r = decide(input({ opportunities: [okxBtc, ethOpp], positions: [heldEth()], freeCapital: noCapital, params: params({ maxOpenPositions: 1 }) }));
+    const r = decide(input({ opportunities: [okxBtc, ethOpp], positions: [heldEth()], freeCapital: noCapital, params: switchParams({ maxOpenPositions: 1 }) }));
     expect(r.actions).toEqual([]);
     expect(r.skipped[0]?.reason).toMatch(/no switch: free capital on okx 0.00 < 100/);
     // On the held position's own venue, closing it frees the capital: the switch goes ahead.
     const same = decide(
-      input({ opportunities: [btc, ethOpp], positions: [heldEth()], freeCapital: new Map([['bybit', 0]]), params: params({ maxOpenPositions: 1 }) }),
+      input({ opportunities: [btc, ethOpp], positions: [heldEth()], freeCapital: new Map([['bybit', 0]]), params: switchParams({ maxOpenPositions: 1 }) }),
     );
     expect(closes(same.actions).map((a) => a.exit)).toEqual(['better_opportunity']);
   });
 
   it('does not switch when a slot is free: it just opens', () => {
-    const r = decide(input({ opportunities: [btc, ethOpp], positions: [heldEth()], params: params({ maxOpenPositions: 2 }) }));
+    const r = decide(input({ opportunities: [btc, ethOpp], positions: [heldEth()], params: switchParams({ maxOpenPositions: 2 }) }));
     expect(r.actions.map((a) => a.kind)).toEqual(['open']);
   });
 });

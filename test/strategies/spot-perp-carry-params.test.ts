@@ -19,7 +19,7 @@ describe('spot-perp carry params', () => {
       allowReverse: false,
       minNotional: 100,
       exitRateBelow: 0.02,
-      switchMinAprGain: 0.15,
+      switchMinAprGain: 0.5,
       maxHoldHours: 336,
       minHoldHours: 8,
     });
