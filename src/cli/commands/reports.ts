@@ -84,7 +84,9 @@ export async function pnlCommand(argv: readonly string[], io: CommandIO): Promis
       io.out(`as of ${new Date(now).toISOString()} (${ledger.path})\n`);
       io.out(pnlSummaryText(totals));
       io.out(pnlTable(positions));
-      io.out(balances.map((b) => `${b.venue} ${b.currency} ${b.amount.toFixed(8).replace(/\.?0+$/, '')}`).join('\n') + '\n');
+      // Sums of fills leave float dust (−1e-12) where a coin was bought and sold back: it prints as 0, not −0.
+      const amount = (x: number): string => (Math.abs(x) < 5e-9 ? '0' : x.toFixed(8).replace(/\.?0+$/, ''));
+      io.out(balances.map((b) => `${b.venue} ${b.currency} ${amount(b.amount)}`).join('\n') + '\n');
     }
     return EXIT.ok;
   } finally {
