@@ -267,6 +267,19 @@ CREATE TABLE alert_deliveries (
 CREATE INDEX alert_deliveries_pending ON alert_deliveries(sink, status) WHERE status = 'pending';
 `;
 
+// Alert delivery runs on its own clock, the wall clock (src/alerts/worker.ts): a sink is a real
+// endpoint whatever the market clock, and in a sim at full speed simulated hours pass in wall
+// milliseconds. From version 4, alert_deliveries.ts is that clock's time the row was written,
+// then of its last attempt (the retry schedule), and created_at is when the row was written: the
+// start of its own give-up budget. Rows still pending from an older carry (their ts on the run's
+// clock, which a sim may have run past today) start their budget at this upgrade and are due at
+// once; settled rows keep ts.
+function v4(db: Database, now: number): void {
+  db.exec(`ALTER TABLE alert_deliveries ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0`);
+  db.prepare(`UPDATE alert_deliveries SET created_at = CASE WHEN status = 'pending' THEN @now ELSE ts END,
+                                       ts = CASE WHEN status = 'pending' THEN MIN(ts, @now) ELSE ts END`).run({ now });
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
   {
@@ -276,6 +289,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec(`CREATE TABLE checkpoints (key TEXT PRIMARY KEY, ts INTEGER NOT NULL, value TEXT NOT NULL CHECK (json_valid(value))) STRICT;`),
   },
   { version: 3, name: 'alerts and their delivery outbox', up: (db) => db.exec(V3) },
+  { version: 4, name: 'alert deliveries on the delivery clock', up: (db) => v4(db, Date.now()) },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
