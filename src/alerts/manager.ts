@@ -10,7 +10,9 @@
  *   - firing, inside the cooldown             → nothing (the episode's last-seen state is kept);
  *   - firing before, checked, not firing now  → `resolved`, once; the next firing is a new episode.
  * A key not checked this tick is left alone: a check that did not run (venue down, position
- * skipped) must not be read as "all clear".
+ * skipped) must not be read as "all clear". A resolved message keeps the title of the episode's
+ * first message and says what the check measures now (TickInput.clear), or that the subject is
+ * gone; it never repeats the firing text or its actions.
  *
  * Outbox: the decisions and one pending delivery per message per sink are committed in one
  * transaction before anything is sent (`record`); `deliver` / `deliverSink` then send what is
@@ -31,7 +33,7 @@
  *   - messages about different keys do not wait for each other.
  * All of it on the manager's clock: the delivery clock (the wall clock in the daemon).
  */
-import type { Alert, AlertKind, Severity } from '../domain/alert.js';
+import type { Alert, AlertKind, ClearReport, Severity } from '../domain/alert.js';
 import type { Clock } from '../domain/clock.js';
 import type { AlertChanges, AlertMessage, AlertStore, DeliveryStatus, Episode, Notice, PendingDelivery } from './store.js';
 
@@ -49,6 +51,8 @@ export interface TickInput {
   readonly checked: readonly AlertKey[];
   /** Subjects that no longer exist (a position closed): every firing episode of theirs resolves. */
   readonly gone?: readonly string[];
+  /** For keys checked and not firing: what the check measured (the resolved message's text and numbers). */
+  readonly clear?: readonly ClearReport[];
 }
 
 export interface AlertSettings {
@@ -156,6 +160,7 @@ export function planTick(open: readonly Episode[], input: TickInput, settings: A
       const alert: Alert = { ...a, id, ts: now, status: 'firing' };
       const e: Episode = {
         id,
+        title: alert.title,
         kind: a.kind,
         subject: a.subject,
         severity: a.severity,
@@ -189,14 +194,41 @@ export function planTick(open: readonly Episode[], input: TickInput, settings: A
 
   const checked = new Set(input.checked.map(keyOf));
   const gone = new Set(input.gone ?? []);
+  const clear = new Map((input.clear ?? []).map((c) => [keyOf(c), c]));
   for (const prev of open) {
     const k = keyOf(prev);
     if (firing.has(k) || !(checked.has(k) || gone.has(prev.subject))) continue;
-    // The corrective actions no longer apply; the numbers are those last seen firing.
-    const alert: Alert = { ...prev.alert, ts: now, status: 'resolved', actions: [] };
+    const alert = resolvedAlert(prev, now, checked.has(k) ? clear.get(k) : undefined, gone.has(prev.subject));
     emit({ ...prev, status: 'resolved', resolvedTs: now, lastNotifiedTs: now, notifyCount: prev.notifyCount + 1, alert }, 'resolved', alert);
   }
   return { episodes, messages, suppressed };
+}
+
+/**
+ * The resolved message of `prev`: the title of its first message (what the user was told), and
+ * what the check measures now; for a subject that is gone, that it is gone. No actions: nothing
+ * is left to do. `data` holds the current numbers when the check reported them, else the last
+ * ones seen firing; `data.since` is the episode's start either way.
+ */
+export function resolvedAlert(prev: Episode, now: number, clear: ClearReport | undefined, gone: boolean): Alert {
+  const since = prev.alert.data['since'] ?? prev.firstTs;
+  const what = prev.alert.positionId !== null ? `Position ${prev.alert.positionId}` : prev.subject;
+  const message =
+    clear !== undefined
+      ? clear.message
+      : gone
+        ? `${what} is no longer held: nothing left to watch or correct.`
+        : 'No longer firing at the latest check.';
+  return {
+    ...prev.alert,
+    title: prev.title,
+    ts: now,
+    status: 'resolved',
+    message,
+    actions: [],
+    data: clear !== undefined ? { ...clear.data, since } : { ...prev.alert.data, since },
+    nextFundingTime: clear?.nextFundingTime ?? null,
+  };
 }
 
 /** One sink's answer to one message (the dispatcher's DeliveryResult has these fields). */

@@ -45,6 +45,11 @@ export interface Episode {
   readonly notifyCount: number;
   /** The alert as last seen (firing) or as resolved. */
   readonly alert: Alert;
+  /**
+   * The title of the episode's first message: the alert as the user first heard of it. Its
+   * resolved message carries it, whatever later ticks' titles said (a title can hold a number).
+   */
+  readonly title: string;
 }
 
 /** A message decided for an episode: sent to every sink configured when it was decided. */
@@ -108,6 +113,7 @@ function toEpisode(r: Raw): Episode {
     lastNotifiedTs: r['last_notified_ts'] as number,
     notifyCount: r['notify_count'] as number,
     alert,
+    title: typeof r['first_title'] === 'string' ? r['first_title'] : alert.title,
   };
 }
 
@@ -134,6 +140,9 @@ const PENDING = `SELECT ${DELIVERY_COLUMNS}, m.ts AS message_ts, m.alert AS mess
 function toPending(r: Raw): PendingDelivery {
   return { ...toDelivery(r), messageTs: r['message_ts'] as number, alert: JSON.parse(r['message_alert'] as string) as Alert };
 }
+
+/** Episodes with the title of their first message (Episode.title). */
+const EPISODES = `SELECT a.*, (SELECT json_extract(f.alert, '$.title') FROM alert_messages f WHERE f.alert_id = a.alert_id AND f.seq = 1) AS first_title FROM alerts a`;
 
 export class AlertStore {
   readonly path: string;
@@ -169,7 +178,7 @@ export class AlertStore {
 
   /** Episodes still firing, oldest first. */
   firing(): readonly Episode[] {
-    return this.rows(`SELECT * FROM alerts WHERE status = 'firing' ORDER BY first_ts, alert_id`).map(toEpisode);
+    return this.rows(`${EPISODES} WHERE a.status = 'firing' ORDER BY a.first_ts, a.alert_id`).map(toEpisode);
   }
 
   hasAlert(id: string): boolean {
@@ -177,7 +186,7 @@ export class AlertStore {
   }
 
   episode(id: string): Episode | null {
-    const r = this.stmt(`SELECT * FROM alerts WHERE alert_id = ?`).get(id) as Raw | undefined;
+    const r = this.stmt(`${EPISODES} WHERE a.alert_id = ?`).get(id) as Raw | undefined;
     return r === undefined ? null : toEpisode(r);
   }
 
@@ -302,8 +311,8 @@ export class AlertStore {
     const read = this.db.transaction(() => {
       const episodes =
         opts.status === undefined
-          ? this.rows(`SELECT * FROM alerts ORDER BY first_ts DESC, rowid DESC LIMIT ?`, opts.limit)
-          : this.rows(`SELECT * FROM alerts WHERE status = ? ORDER BY first_ts DESC, rowid DESC LIMIT ?`, opts.status, opts.limit);
+          ? this.rows(`${EPISODES} ORDER BY a.first_ts DESC, a.rowid DESC LIMIT ?`, opts.limit)
+          : this.rows(`${EPISODES} WHERE a.status = ? ORDER BY a.first_ts DESC, a.rowid DESC LIMIT ?`, opts.status, opts.limit);
       return episodes.map((r) => {
         const e = toEpisode(r);
         return { ...e, deliveries: this.deliveries(e.id) };

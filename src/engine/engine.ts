@@ -533,7 +533,7 @@ export class CarryEngine {
         this.basis,
         (subject, e) => this.log.warn({ subject, err: errorMessage(e) }, 'monitor: input skipped'),
       );
-      const plan = alerts.manager.record({ now, firing: result.firing, checked: result.checked, gone: result.gone });
+      const plan = alerts.manager.record({ now, firing: result.firing, checked: result.checked, gone: result.gone, clear: result.clear });
       if (plan.messages.length > 0) this.log.info({ messages: plan.messages.map((m) => `${m.notice} ${m.alert.kind} ${m.alert.subject}`) }, 'alerts decided');
       return plan.messages.length;
     } catch (e) {

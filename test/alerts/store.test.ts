@@ -54,6 +54,7 @@ function episode(over: Partial<Episode>): Episode {
     lastNotifiedTs: T0,
     notifyCount: 1,
     alert,
+    title: alert.title,
     ...over,
   };
 }

@@ -110,6 +110,19 @@ describe('paper run with dead alert sinks', () => {
     expect(healthy.requests).toHaveLength(ds.length);
   });
 
+  it('resolved payloads carry the title of the alert they resolve and what came back within bounds, not the firing text', () => {
+    const payloads = healthy.requests.filter((r) => r.path === '/a').map((r) => r.json() as Payload);
+    const resolved = payloads.filter((p) => p.notice === 'resolved');
+    expect(resolved.length).toBeGreaterThan(0);
+    for (const r of resolved) {
+      const first = payloads.find((p) => p.id === r.id && p.seq === 1);
+      expect(r.title).toBe(first?.title);
+      expect(r.message).not.toBe(first?.message);
+      expect(r.message).not.toContain('closing now');
+      if (r.kind === 'basis') expect(r.message).toMatch(/^Back within bounds: perp vs spot -?[\d.]+ bps \(limit 100 bps/);
+    }
+  });
+
   it('the ledger is identical with a sink answering 500 and one that never answers', () => {
     expect(firstEventDifference(healthyDb, failingCopy)).toBeNull();
     expect(summariseLedger(failingCopy)).toEqual(summariseLedger(healthyDb));
