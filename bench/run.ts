@@ -4,12 +4,14 @@
  */
 import { benchColdStart } from './cold-start.js';
 import { benchPaperSim } from './paper-sim.js';
+import { benchPaperSinks } from './paper-sinks.js';
 import { benchRank } from './rank.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   rank: benchRank,
   'cold-start': benchColdStart,
   'paper-sim': benchPaperSim,
+  'paper-sinks': benchPaperSinks,
 };
 
 async function main(): Promise<void> {
