@@ -5,6 +5,7 @@
 import { benchColdStart } from './cold-start.js';
 import { benchPaperProfile } from './paper-profile.js';
 import { benchPaperSim } from './paper-sim.js';
+import { benchPaperSinks } from './paper-sinks.js';
 import { benchRank } from './rank.js';
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'cold-start': benchColdStart,
   'paper-sim': benchPaperSim,
   'paper-profile': benchPaperProfile,
+  'paper-sinks': benchPaperSinks,
 };
 
 async function main(): Promise<void> {

@@ -25,6 +25,10 @@ export interface DispatchOptions {
   readonly sinks?: readonly string[];
   readonly notice?: Notice;
   readonly seq?: number;
+  /** Abandons every sink's request (shutdown): each result is failed, "abandoned". */
+  readonly signal?: AbortSignal;
+  /** Passed to the sinks: finish the request in flight, make no further retry. */
+  readonly stopRetrying?: AbortSignal;
 }
 
 export interface DispatcherOptions {
@@ -40,8 +44,12 @@ export interface DispatcherOptions {
 export interface Dispatcher {
   readonly sinks: readonly Sink[];
   dispatch(alert: Alert, opts?: DispatchOptions): Promise<readonly DeliveryResult[]>;
-  /** The alert manager's sender: (alert, sink names, {notice, seq}). */
-  send(alert: Alert, sinks: readonly string[], context: { readonly notice: Notice; readonly seq: number }): Promise<readonly DeliveryResult[]>;
+  /** The alert manager's sender: (alert, sink names, {notice, seq, signal, stopRetrying}). */
+  send(
+    alert: Alert,
+    sinks: readonly string[],
+    context: { readonly notice: Notice; readonly seq: number; readonly signal?: AbortSignal; readonly stopRetrying?: AbortSignal },
+  ): Promise<readonly DeliveryResult[]>;
 }
 
 export function createDispatcher(sinks: readonly Sink[], options: DispatcherOptions = {}): Dispatcher {
@@ -69,12 +77,19 @@ export function createDispatcher(sinks: readonly Sink[], options: DispatcherOpti
     const ctrl = new AbortController();
     let attempts = 0;
     let timer: unknown;
+    let onOuterAbort: () => void = () => undefined;
     const budget = new Promise<DeliveryResult>((resolve) => {
       timer = timers.setTimeout(() => {
         ctrl.abort();
         const error = `no result within budgetMs (${sink.budgetMs} ms), after ${attempts} attempt(s): abandoned`;
         resolve(done({ ok: false, attempts, httpStatus: null, error }, 'timed_out'));
       }, sink.budgetMs);
+      onOuterAbort = () => {
+        ctrl.abort();
+        resolve(done({ ok: false, attempts, httpStatus: null, error: `abandoned after ${attempts} attempt(s): shutting down` }, 'failed'));
+      };
+      if (opts.signal?.aborted) onOuterAbort();
+      else opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     });
     const sending = (async (): Promise<DeliveryResult> => {
       try {
@@ -85,6 +100,7 @@ export function createDispatcher(sinks: readonly Sink[], options: DispatcherOpti
           },
           ...(opts.notice === undefined ? {} : { notice: opts.notice }),
           ...(opts.seq === undefined ? {} : { seq: opts.seq }),
+          ...(opts.stopRetrying === undefined ? {} : { stopRetrying: opts.stopRetrying }),
         });
         return done(r, r.ok ? 'sent' : 'failed');
       } catch (e) {
@@ -95,6 +111,7 @@ export function createDispatcher(sinks: readonly Sink[], options: DispatcherOpti
       return await Promise.race([sending, budget]);
     } finally {
       timers.clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onOuterAbort);
     }
   }
 
@@ -135,6 +152,13 @@ export function createDispatcher(sinks: readonly Sink[], options: DispatcherOpti
   return {
     sinks,
     dispatch,
-    send: (alert, names, context) => dispatch(alert, { sinks: names, notice: context.notice, seq: context.seq }),
+    send: (alert, names, context) =>
+      dispatch(alert, {
+        sinks: names,
+        notice: context.notice,
+        seq: context.seq,
+        ...(context.signal === undefined ? {} : { signal: context.signal }),
+        ...(context.stopRetrying === undefined ? {} : { stopRetrying: context.stopRetrying }),
+      }),
   };
 }

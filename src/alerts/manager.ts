@@ -10,16 +10,30 @@
  *   - firing, inside the cooldown             → nothing (the episode's last-seen state is kept);
  *   - firing before, checked, not firing now  → `resolved`, once; the next firing is a new episode.
  * A key not checked this tick is left alone: a check that did not run (venue down, position
- * skipped) must not be read as "all clear".
+ * skipped) must not be read as "all clear". A resolved message keeps the title of the episode's
+ * first message and says what the check measures now (TickInput.clear), or that the subject is
+ * gone; it never repeats the firing text or its actions.
  *
  * Outbox: the decisions and one pending delivery per message per sink are committed in one
- * transaction before anything is sent (`record`); `deliver` then sends what is pending and
- * records each sink's outcome. A crash between the two leaves the deliveries pending, and the
- * next `deliver` (call it at start-up) sends them: nothing decided is lost, nothing recorded as
- * sent is sent again. A crash after a sink accepted a message but before its outcome was
- * recorded re-sends that one message on restart (at least once, never zero times).
+ * transaction before anything is sent (`record`); `deliver` / `deliverSink` then send what is
+ * due and record each outcome. The process's DeliveryWorker (worker.ts) calls them beside the
+ * engine, never in its path. A crash between the two leaves the deliveries pending, and the
+ * next start sends them: nothing decided is lost, nothing recorded as sent is sent again. A
+ * crash after a sink accepted a message but before its outcome was recorded re-sends that one
+ * message on restart (at least once, never zero times).
+ *
+ * Delivery, per sink (each sink on its own):
+ *   - every message gets the whole budget, giveUpAfterMs from its own creation, with the same
+ *     backoff (retryBaseMs doubling to retryMaxMs, from its own last attempt);
+ *   - messages about one key (kind + subject: an episode's new, reminders, escalations and
+ *     resolved, then the next episode's) reach the sink in the order decided: a later one is
+ *     not sent before every earlier one is sent or given up. When a later one is due, the sink
+ *     is tried with the earliest first; if that fails, the later one's attempt counts as failed
+ *     too ("waits for #1 ..."), so it is retried on its own schedule, to its own budget;
+ *   - messages about different keys do not wait for each other.
+ * All of it on the manager's clock: the delivery clock (the wall clock in the daemon).
  */
-import type { Alert, AlertKind, Severity } from '../domain/alert.js';
+import type { Alert, AlertKind, ClearReport, Severity } from '../domain/alert.js';
 import type { Clock } from '../domain/clock.js';
 import type { AlertChanges, AlertMessage, AlertStore, DeliveryStatus, Episode, Notice, PendingDelivery } from './store.js';
 
@@ -37,6 +51,8 @@ export interface TickInput {
   readonly checked: readonly AlertKey[];
   /** Subjects that no longer exist (a position closed): every firing episode of theirs resolves. */
   readonly gone?: readonly string[];
+  /** For keys checked and not firing: what the check measured (the resolved message's text and numbers). */
+  readonly clear?: readonly ClearReport[];
 }
 
 export interface AlertSettings {
@@ -51,7 +67,7 @@ export interface AlertSettings {
    */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
-  /** A failed delivery whose message is older than this is given up (status failed). */
+  /** A delivery that fails this long after its own creation (delivery clock) is given up (status failed). */
   readonly giveUpAfterMs: number;
 }
 
@@ -144,6 +160,7 @@ export function planTick(open: readonly Episode[], input: TickInput, settings: A
       const alert: Alert = { ...a, id, ts: now, status: 'firing' };
       const e: Episode = {
         id,
+        title: alert.title,
         kind: a.kind,
         subject: a.subject,
         severity: a.severity,
@@ -177,14 +194,41 @@ export function planTick(open: readonly Episode[], input: TickInput, settings: A
 
   const checked = new Set(input.checked.map(keyOf));
   const gone = new Set(input.gone ?? []);
+  const clear = new Map((input.clear ?? []).map((c) => [keyOf(c), c]));
   for (const prev of open) {
     const k = keyOf(prev);
     if (firing.has(k) || !(checked.has(k) || gone.has(prev.subject))) continue;
-    // The corrective actions no longer apply; the numbers are those last seen firing.
-    const alert: Alert = { ...prev.alert, ts: now, status: 'resolved', actions: [] };
+    const alert = resolvedAlert(prev, now, checked.has(k) ? clear.get(k) : undefined, gone.has(prev.subject));
     emit({ ...prev, status: 'resolved', resolvedTs: now, lastNotifiedTs: now, notifyCount: prev.notifyCount + 1, alert }, 'resolved', alert);
   }
   return { episodes, messages, suppressed };
+}
+
+/**
+ * The resolved message of `prev`: the title of its first message (what the user was told), and
+ * what the check measures now; for a subject that is gone, that it is gone. No actions: nothing
+ * is left to do. `data` holds the current numbers when the check reported them, else the last
+ * ones seen firing; `data.since` is the episode's start either way.
+ */
+export function resolvedAlert(prev: Episode, now: number, clear: ClearReport | undefined, gone: boolean): Alert {
+  const since = prev.alert.data['since'] ?? prev.firstTs;
+  const what = prev.alert.positionId !== null ? `Position ${prev.alert.positionId}` : prev.subject;
+  const message =
+    clear !== undefined
+      ? clear.message
+      : gone
+        ? `${what} is no longer held: nothing left to watch or correct.`
+        : 'No longer firing at the latest check.';
+  return {
+    ...prev.alert,
+    title: prev.title,
+    ts: now,
+    status: 'resolved',
+    message,
+    actions: [],
+    data: clear !== undefined ? { ...clear.data, since } : { ...prev.alert.data, since },
+    nextFundingTime: clear?.nextFundingTime ?? null,
+  };
 }
 
 /** One sink's answer to one message (the dispatcher's DeliveryResult has these fields). */
@@ -197,10 +241,14 @@ export interface SinkResult {
   readonly outcome?: string;
 }
 
-/** What the sender is told besides the alert: which message of the episode this is. */
+/** What the sender is told besides the alert: which message of the episode this is, and when to stop. */
 export interface SendContext {
   readonly notice: Notice;
   readonly seq: number;
+  /** Aborted when the attempt is abandoned (shutdown grace over): abort the request, the result is not used. */
+  readonly signal?: AbortSignal;
+  /** Aborted at shutdown: finish the request in flight but make no further retry. */
+  readonly stopRetrying?: AbortSignal;
 }
 
 /**
@@ -217,6 +265,8 @@ export interface DeliveryAttempt {
   readonly error: string | null;
   /** The delivery's status after this attempt. */
   readonly status: DeliveryStatus;
+  /** False when the message itself was not sent: an earlier message of its key failed first. */
+  readonly sent: boolean;
 }
 
 export interface DeliveryReport {
@@ -227,15 +277,35 @@ export interface DeliveryReport {
   readonly attempts: readonly DeliveryAttempt[];
 }
 
+export interface DeliverOptions {
+  /** Aborted at shutdown: no attempt starts after it, and the one in flight makes no further retry. */
+  readonly stopping?: AbortSignal;
+  /** Aborted when the shutdown grace is over: the attempt in flight is abandoned, its delivery left as it was (pending). */
+  readonly abort?: AbortSignal;
+  /**
+   * A process's first pass: every pending delivery is due once, whatever its backoff, so what a
+   * previous process left (a sink fixed meanwhile) goes out at start; the schedule resumes after.
+   */
+  readonly startup?: boolean;
+}
+
 export interface AlertManagerOptions {
   readonly store: AlertStore;
   readonly sender: AlertSender;
   /** Names of the configured sinks: each new message gets one delivery per sink. */
   readonly sinks: readonly string[];
   readonly settings?: Partial<AlertSettings>;
-  /** Time of delivery attempts and retries. */
+  /**
+   * The delivery clock: stamps outbox rows and times attempts, retries and give-ups. The wall
+   * clock in the daemon, whatever the market's clock (docs/alerts.md "Which clock"); a fake in tests.
+   */
   readonly clock: Clock;
 }
+
+type SendOutcome =
+  | { readonly ok: true; readonly skipped: boolean }
+  | { readonly ok: false; readonly error: string }
+  | { readonly abandoned: true };
 
 export class AlertManager {
   private readonly store: AlertStore;
@@ -243,7 +313,7 @@ export class AlertManager {
   private readonly sinks: readonly string[];
   private readonly settings: AlertSettings;
   private readonly clock: Clock;
-  /** Sinks whose delivery loop is running: a second deliver() leaves them to it (it re-reads its queue). */
+  /** Sinks whose delivery loop is running: a second call leaves them to it (it re-reads its queue). */
   private readonly busy = new Set<string>();
 
   constructor(opts: AlertManagerOptions) {
@@ -268,27 +338,35 @@ export class AlertManager {
   record(input: TickInput): TickPlan {
     return this.store.transaction(() => {
       const plan = planTick(this.store.firing(), input, this.settings, (id) => this.store.hasAlert(id));
-      this.store.write(plan, this.sinks);
+      this.store.write(plan, this.sinks, this.clock.now());
       return plan;
     });
   }
 
-  /** record() then deliver(): the monitor tick's one call. */
+  /** record() then deliver() (tests and one-shot use; the daemon's worker delivers beside the engine). */
   async tick(input: TickInput): Promise<{ readonly plan: TickPlan; readonly delivery: DeliveryReport }> {
     const plan = this.record(input);
     return { plan, delivery: await this.deliver() };
   }
 
   /**
-   * Sends every pending delivery that is due, this tick's and any a crash left behind (call it
-   * once at start-up). Each sink works through its queue in order, independently of the others:
-   * a slow or failing sink holds back only itself. A failure, or a head still waiting for its
-   * retry time, stops that sink's queue until a later call, so its messages keep their order.
+   * One pass: sends every pending delivery that is due on every sink, this run's and any a
+   * previous process left behind. Sinks work in parallel, each through its own queue.
    */
-  async deliver(): Promise<DeliveryReport> {
-    const attempts: DeliveryAttempt[] = [];
+  async deliver(opts: DeliverOptions = {}): Promise<DeliveryReport> {
+    const runs = this.sinksToDeliver().map((sink) => this.deliverSink(sink, opts));
+    const attempts = (await Promise.all(runs)).flat();
+    const sent = attempts.filter((a) => a.ok).length;
+    return { sent, failed: attempts.length - sent, attempts };
+  }
+
+  /**
+   * Configured sinks with pending deliveries whose loop is not running. Pending deliveries to a
+   * sink no longer configured are given up here, untried.
+   */
+  sinksToDeliver(): readonly string[] {
     const configured = new Set(this.sinks);
-    const runs: Promise<void>[] = [];
+    const out: string[] = [];
     for (const sink of this.store.pendingSinks()) {
       if (!configured.has(sink)) {
         for (let d = this.store.nextPending(sink); d !== null; d = this.store.nextPending(sink)) {
@@ -296,50 +374,152 @@ export class AlertManager {
         }
         continue;
       }
-      if (this.busy.has(sink)) continue;
-      this.busy.add(sink);
-      runs.push(this.drain(sink, attempts));
+      if (!this.busy.has(sink)) out.push(sink);
     }
-    await Promise.all(runs);
-    const sent = attempts.filter((a) => a.ok).length;
-    return { sent, failed: attempts.length - sent, attempts };
+    return out;
   }
 
-  private async drain(sink: string, out: DeliveryAttempt[]): Promise<void> {
+  /**
+   * Earliest delivery-clock time at which a pending delivery of a configured sink whose loop is
+   * not running falls due (a running loop re-reads its queue, and its caller asks again after).
+   * -Infinity: something is due now; null: nothing pending.
+   */
+  nextDueAt(): number | null {
+    const configured = new Set(this.sinks);
+    let at: number | null = null;
+    for (const d of this.store.pendingSchedule()) {
+      if (!configured.has(d.sink) || this.busy.has(d.sink)) continue;
+      const due = retryAt(this.settings, d.attempts, d.ts);
+      if (at === null || due < at) at = due;
+    }
+    return at;
+  }
+
+  /** Pending deliveries in the outbox (all sinks). */
+  pendingCount(): number {
+    return this.store.isOpen ? this.store.countPending() : 0;
+  }
+
+  /**
+   * Works through one sink's due deliveries (module comment: per key in order, each key on its
+   * own) and returns the attempts made. Does nothing when that sink's loop is already running.
+   */
+  async deliverSink(sink: string, opts: DeliverOptions = {}): Promise<readonly DeliveryAttempt[]> {
+    if (this.busy.has(sink)) return [];
+    this.busy.add(sink);
+    const out: DeliveryAttempt[] = [];
     try {
-      for (let d = this.store.nextPending(sink); d !== null; d = this.store.nextPending(sink)) {
-        if (this.clock.now() < retryAt(this.settings, d.attempts, d.ts)) return;
-        const outcome = await this.sendOne(d);
-        // Closed while the sink was answering (shutdown): the row stays pending, sent at the next start.
-        if (!this.store.isOpen) return;
-        const now = this.clock.now();
-        const status: DeliveryStatus = outcome.ok
-          ? outcome.skipped
-            ? 'skipped'
-            : 'sent'
-          : now - d.messageTs >= this.settings.giveUpAfterMs
-            ? 'failed'
-            : 'pending';
-        this.store.recordAttempt(d, status, outcome.ok ? null : outcome.error, now);
-        out.push({ alertId: d.alertId, seq: d.seq, sink, ok: outcome.ok, error: outcome.ok ? null : outcome.error, status });
-        // A head still to retry holds the queue (order); one given up lets the next message go.
-        if (status === 'pending') return;
+      const done = new Set<string>();
+      for (;;) {
+        if (opts.stopping?.aborted || opts.abort?.aborted || !this.store.isOpen) break;
+        const chain = this.nextDueChain(sink, done, opts.startup === true);
+        if (chain === null) break;
+        done.add(chain.key);
+        await this.sendChain(chain.items, out, opts);
       }
     } finally {
-      // In the same synchronous step as the last (empty) read, so a deliver() that skipped this
-      // sink as busy cannot miss a delivery recorded after that read.
+      // In the same synchronous step as the last read, so a call that skipped this sink as busy
+      // and then asks nextDueAt() sees what this loop left.
       this.busy.delete(sink);
+    }
+    return out;
+  }
+
+  /** The first key of `sink` (in the order decided) not yet handled this pass with a delivery due now. */
+  private nextDueChain(sink: string, done: ReadonlySet<string>, all: boolean): { readonly key: string; readonly items: readonly PendingDelivery[] } | null {
+    const now = this.clock.now();
+    const chains = new Map<string, PendingDelivery[]>();
+    for (const d of this.store.pendingOf(sink)) {
+      const key = keyOf(d.alert);
+      if (done.has(key)) continue;
+      const list = chains.get(key);
+      if (list === undefined) chains.set(key, [d]);
+      else list.push(d);
+    }
+    for (const [key, items] of chains) {
+      if (all || items.some((d) => now >= retryAt(this.settings, d.attempts, d.ts))) return { key, items };
+    }
+    return null;
+  }
+
+  /**
+   * One key's pending deliveries on one sink, oldest first, at least one of them due. Sends them
+   * in order up to the last one due, and on while the sink takes them (what queued behind a
+   * message goes as soon as it is through); a message given up lets the next one go. At the
+   * first failure, the later ones that were due use their turn up waiting behind it.
+   */
+  private async sendChain(items: readonly PendingDelivery[], out: DeliveryAttempt[], opts: DeliverOptions): Promise<void> {
+    const start = this.clock.now();
+    const due = (d: PendingDelivery) => opts.startup === true || start >= retryAt(this.settings, d.attempts, d.ts);
+    const lastDue = items.reduce((last, d, i) => (due(d) ? i : last), -1);
+    let flowing = false;
+    for (let i = 0; i < items.length; i++) {
+      if (opts.stopping?.aborted || (i > lastDue && !flowing)) return;
+      const d = items[i] as PendingDelivery;
+      const outcome = await this.sendOne(d, opts);
+      // Abandoned at shutdown, or closed while the sink was answering: the row stays pending as
+      // it was, and is sent at the next start.
+      if ('abandoned' in outcome || !this.store.isOpen) return;
+      const now = this.clock.now();
+      if (outcome.ok) {
+        const status: DeliveryStatus = outcome.skipped ? 'skipped' : 'sent';
+        this.store.recordAttempt(d, status, null, now);
+        out.push({ alertId: d.alertId, seq: d.seq, sink: d.sink, ok: true, error: null, status, sent: true });
+        flowing = true;
+        continue;
+      }
+      flowing = false;
+      const status = this.failedStatus(d, now);
+      this.store.recordAttempt(d, status, outcome.error, now);
+      out.push({ alertId: d.alertId, seq: d.seq, sink: d.sink, ok: false, error: outcome.error, status, sent: true });
+      if (status === 'failed') continue;
+      for (const later of items.slice(i + 1)) {
+        if (!due(later)) continue;
+        const error = `not sent: #${d.seq} (${d.notice}) of ${d.alertId === later.alertId ? 'this alert' : `alert ${d.alertId}`} must reach this sink first, and failed: ${outcome.error}`;
+        const st = this.failedStatus(later, now);
+        this.store.recordAttempt(later, st, error, now);
+        out.push({ alertId: later.alertId, seq: later.seq, sink: later.sink, ok: false, error, status: st, sent: false });
+      }
+      return;
     }
   }
 
-  private async sendOne(d: PendingDelivery): Promise<{ readonly ok: true; readonly skipped: boolean } | { readonly ok: false; readonly error: string }> {
+  /** After a failure at `now`: given up once its own budget, counted from its own creation, is spent. */
+  private failedStatus(d: PendingDelivery, now: number): DeliveryStatus {
+    return now - d.createdAt >= this.settings.giveUpAfterMs ? 'failed' : 'pending';
+  }
+
+  private async sendOne(d: PendingDelivery, opts: DeliverOptions): Promise<SendOutcome> {
+    const abort = opts.abort;
+    if (abort?.aborted) return { abandoned: true };
+    let onAbort: () => void = () => undefined;
+    // A sender that ignores the signal must not hold a shutdown past its grace.
+    const abandoned = new Promise<SendOutcome>((resolve) => {
+      onAbort = () => resolve({ abandoned: true });
+      abort?.addEventListener('abort', onAbort, { once: true });
+    });
+    const sending = (async (): Promise<SendOutcome> => {
+      try {
+        const context: SendContext = {
+          notice: d.notice,
+          seq: d.seq,
+          ...(abort === undefined ? {} : { signal: abort }),
+          ...(opts.stopping === undefined ? {} : { stopRetrying: opts.stopping }),
+        };
+        const results = await this.sender(d.alert, [d.sink], context);
+        if (abort?.aborted) return { abandoned: true };
+        const r = results.find((x) => x.sink === d.sink);
+        if (r === undefined) return { ok: false, error: `the sender returned no result for sink "${d.sink}"` };
+        return r.ok ? { ok: true, skipped: r.outcome === 'skipped' } : { ok: false, error: r.error ?? 'failed (no reason given)' };
+      } catch (e) {
+        if (abort?.aborted) return { abandoned: true };
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+    })();
     try {
-      const results = await this.sender(d.alert, [d.sink], { notice: d.notice, seq: d.seq });
-      const r = results.find((x) => x.sink === d.sink);
-      if (r === undefined) return { ok: false, error: `the sender returned no result for sink "${d.sink}"` };
-      return r.ok ? { ok: true, skipped: r.outcome === 'skipped' } : { ok: false, error: r.error ?? 'failed (no reason given)' };
-    } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      return await (abort === undefined ? sending : Promise.race([sending, abandoned]));
+    } finally {
+      abort?.removeEventListener('abort', onAbort);
     }
   }
 }

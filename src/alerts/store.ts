@@ -4,6 +4,10 @@
  * one transaction before anything is sent, then records each delivery's outcome; what is pending
  * when a process starts was decided but never confirmed sent, and is sent then.
  *
+ * Two clocks: an episode's and a message's times are the run's clock (the market's, simulated
+ * in a sim); a delivery's `ts` and `createdAt` are the delivery clock's (the wall clock in the
+ * daemon: src/alerts/worker.ts), which its retry schedule and give-up budget run on.
+ *
  * Its own SQLite connection (WAL): it can sit next to the engine's Ledger on the same file, and
  * `carry alerts` reads it read-only while the daemon runs.
  */
@@ -41,6 +45,11 @@ export interface Episode {
   readonly notifyCount: number;
   /** The alert as last seen (firing) or as resolved. */
   readonly alert: Alert;
+  /**
+   * The title of the episode's first message: the alert as the user first heard of it. Its
+   * resolved message carries it, whatever later ticks' titles said (a title can hold a number).
+   */
+  readonly title: string;
 }
 
 /** A message decided for an episode: sent to every sink configured when it was decided. */
@@ -69,12 +78,15 @@ export interface Delivery {
   readonly status: DeliveryStatus;
   readonly attempts: number;
   readonly lastError: string | null;
-  /** When the message was decided, then of the last attempt. */
+  /** Delivery clock: when the row was written, then of the last attempt (retries count from it). */
   readonly ts: number;
+  /** Delivery clock: when the row was written, the start of its give-up budget. */
+  readonly createdAt: number;
 }
 
 /** A delivery still to make, with the message it carries. */
 export interface PendingDelivery extends Delivery {
+  /** Run clock: when the message was decided. */
   readonly messageTs: number;
   readonly alert: Alert;
 }
@@ -87,6 +99,7 @@ export interface AlertRecord extends Episode {
 type Raw = Record<string, unknown>;
 
 function toEpisode(r: Raw): Episode {
+  const alert = JSON.parse(r['alert'] as string) as Alert;
   return {
     id: r['alert_id'] as string,
     kind: r['kind'] as AlertKind,
@@ -99,7 +112,8 @@ function toEpisode(r: Raw): Episode {
     resolvedTs: (r['resolved_ts'] as number | null) ?? null,
     lastNotifiedTs: r['last_notified_ts'] as number,
     notifyCount: r['notify_count'] as number,
-    alert: JSON.parse(r['alert'] as string) as Alert,
+    alert,
+    title: typeof r['first_title'] === 'string' ? r['first_title'] : alert.title,
   };
 }
 
@@ -113,10 +127,22 @@ function toDelivery(r: Raw): Delivery {
     attempts: r['attempts'] as number,
     lastError: (r['last_error'] as string | null) ?? null,
     ts: r['ts'] as number,
+    createdAt: r['created_at'] as number,
   };
 }
 
-const DELIVERY_COLUMNS = `d.alert_id, d.seq, m.notice, d.sink, d.status, d.attempts, d.last_error, d.ts`;
+const DELIVERY_COLUMNS = `d.alert_id, d.seq, m.notice, d.sink, d.status, d.attempts, d.last_error, d.ts, d.created_at`;
+
+/** Deliveries with the message they carry (add WHERE and ORDER BY). */
+const PENDING = `SELECT ${DELIVERY_COLUMNS}, m.ts AS message_ts, m.alert AS message_alert
+  FROM alert_deliveries d JOIN alert_messages m ON m.alert_id = d.alert_id AND m.seq = d.seq`;
+
+function toPending(r: Raw): PendingDelivery {
+  return { ...toDelivery(r), messageTs: r['message_ts'] as number, alert: JSON.parse(r['message_alert'] as string) as Alert };
+}
+
+/** Episodes with the title of their first message (Episode.title). */
+const EPISODES = `SELECT a.*, (SELECT json_extract(f.alert, '$.title') FROM alert_messages f WHERE f.alert_id = a.alert_id AND f.seq = 1) AS first_title FROM alerts a`;
 
 export class AlertStore {
   readonly path: string;
@@ -130,7 +156,7 @@ export class AlertStore {
   }
 
   constructor(store: Pick<Store, 'db' | 'path' | 'readonly' | 'schemaVersion'>) {
-    if (store.schemaVersion < 3) throw new Error(`${store.path}: ledger schema ${store.schemaVersion} has no alert tables (needs 3)`);
+    if (store.schemaVersion < 4) throw new Error(`${store.path}: ledger schema ${store.schemaVersion} has no alert tables on the delivery clock (needs 4)`);
     this.db = store.db;
     this.path = store.path;
     this.readonly = store.readonly;
@@ -152,7 +178,7 @@ export class AlertStore {
 
   /** Episodes still firing, oldest first. */
   firing(): readonly Episode[] {
-    return this.rows(`SELECT * FROM alerts WHERE status = 'firing' ORDER BY first_ts, alert_id`).map(toEpisode);
+    return this.rows(`${EPISODES} WHERE a.status = 'firing' ORDER BY a.first_ts, a.alert_id`).map(toEpisode);
   }
 
   hasAlert(id: string): boolean {
@@ -160,15 +186,16 @@ export class AlertStore {
   }
 
   episode(id: string): Episode | null {
-    const r = this.stmt(`SELECT * FROM alerts WHERE alert_id = ?`).get(id) as Raw | undefined;
+    const r = this.stmt(`${EPISODES} WHERE a.alert_id = ?`).get(id) as Raw | undefined;
     return r === undefined ? null : toEpisode(r);
   }
 
   /**
-   * Writes a tick's episodes and messages, and one pending delivery per message per sink.
+   * Writes a tick's episodes and messages, and one pending delivery per message per sink,
+   * created at `createdAt` on the delivery clock (default: the message's own time).
    * Call inside transaction() together with the reads the changes were decided from.
    */
-  write(changes: AlertChanges, sinks: readonly string[]): void {
+  write(changes: AlertChanges, sinks: readonly string[], createdAt?: number): void {
     this.writable();
     const upsert = this.stmt(
       `INSERT INTO alerts (alert_id, kind, subject, severity, notified_severity, status, position_id, venue, symbol,
@@ -201,10 +228,11 @@ export class AlertStore {
       });
     }
     const message = this.stmt(`INSERT INTO alert_messages (alert_id, seq, notice, ts, alert) VALUES (?, ?, ?, ?, ?)`);
-    const delivery = this.stmt(`INSERT INTO alert_deliveries (alert_id, seq, sink, status, attempts, ts) VALUES (?, ?, ?, 'pending', 0, ?)`);
+    const delivery = this.stmt(`INSERT INTO alert_deliveries (alert_id, seq, sink, status, attempts, ts, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)`);
     for (const m of changes.messages) {
       message.run(m.alertId, m.seq, m.notice, m.ts, JSON.stringify(m.alert));
-      for (const sink of new Set(sinks)) delivery.run(m.alertId, m.seq, sink, m.ts);
+      const at = createdAt ?? m.ts;
+      for (const sink of new Set(sinks)) delivery.run(m.alertId, m.seq, sink, at, at);
     }
   }
 
@@ -213,16 +241,28 @@ export class AlertStore {
     return this.stmt(`SELECT DISTINCT sink FROM alert_deliveries WHERE status = 'pending' ORDER BY sink`).pluck().all() as string[];
   }
 
-  /** The oldest pending delivery of `sink` (messages go out in the order they were decided). */
+  /** The oldest pending delivery of `sink`. */
   nextPending(sink: string): PendingDelivery | null {
-    const r = this.stmt(
-      `SELECT ${DELIVERY_COLUMNS}, m.ts AS message_ts, m.alert AS message_alert
-         FROM alert_deliveries d JOIN alert_messages m ON m.alert_id = d.alert_id AND m.seq = d.seq
-        WHERE d.sink = ? AND d.status = 'pending'
-        ORDER BY m.message_id LIMIT 1`,
-    ).get(sink) as Raw | undefined;
-    if (r === undefined) return null;
-    return { ...toDelivery(r), messageTs: r['message_ts'] as number, alert: JSON.parse(r['message_alert'] as string) as Alert };
+    const r = this.stmt(`${PENDING} WHERE d.sink = ? AND d.status = 'pending' ORDER BY m.message_id LIMIT 1`).get(sink) as Raw | undefined;
+    return r === undefined ? null : toPending(r);
+  }
+
+  /** Every pending delivery of `sink`, in the order the messages were decided. */
+  pendingOf(sink: string): readonly PendingDelivery[] {
+    return this.rows(`${PENDING} WHERE d.sink = ? AND d.status = 'pending' ORDER BY m.message_id`, sink).map(toPending);
+  }
+
+  /** Retry bookkeeping of every pending delivery (for the next wake-up time). */
+  pendingSchedule(): readonly Pick<Delivery, 'sink' | 'attempts' | 'ts'>[] {
+    return this.rows(`SELECT sink, attempts, ts FROM alert_deliveries WHERE status = 'pending'`).map((r) => ({
+      sink: r['sink'] as string,
+      attempts: r['attempts'] as number,
+      ts: r['ts'] as number,
+    }));
+  }
+
+  countPending(): number {
+    return this.stmt(`SELECT COUNT(*) FROM alert_deliveries WHERE status = 'pending'`).pluck().get() as number;
   }
 
   /**
@@ -271,8 +311,8 @@ export class AlertStore {
     const read = this.db.transaction(() => {
       const episodes =
         opts.status === undefined
-          ? this.rows(`SELECT * FROM alerts ORDER BY first_ts DESC, rowid DESC LIMIT ?`, opts.limit)
-          : this.rows(`SELECT * FROM alerts WHERE status = ? ORDER BY first_ts DESC, rowid DESC LIMIT ?`, opts.status, opts.limit);
+          ? this.rows(`${EPISODES} ORDER BY a.first_ts DESC, a.rowid DESC LIMIT ?`, opts.limit)
+          : this.rows(`${EPISODES} WHERE a.status = ? ORDER BY a.first_ts DESC, a.rowid DESC LIMIT ?`, opts.status, opts.limit);
       return episodes.map((r) => {
         const e = toEpisode(r);
         return { ...e, deliveries: this.deliveries(e.id) };

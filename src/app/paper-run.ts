@@ -7,7 +7,9 @@ import { createDispatcher } from '../alerts/dispatcher.js';
 import { alertSettingsFromConfig, AlertManager } from '../alerts/manager.js';
 import { createSinks } from '../alerts/sinks/from-config.js';
 import { AlertStore } from '../alerts/store.js';
+import { DeliveryWorker } from '../alerts/worker.js';
 import type { Config } from '../config/schema.js';
+import { WallClock } from '../domain/clock.js';
 import { CarryError } from '../domain/errors.js';
 import type { EquitySnapshot } from '../domain/events.js';
 import type { PnlTotals } from '../pricing/pnl.js';
@@ -40,6 +42,8 @@ export interface PaperRunOptions {
   readonly simBases?: number | undefined;
   /** Called after every tick (progress). */
   readonly onTick?: (job: string, at: number) => void;
+  /** At the end of the run, how long alert deliveries in flight may take to finish (default 2 s). */
+  readonly deliveryGraceMs?: number;
   readonly log?: Logger;
 }
 
@@ -107,13 +111,17 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
   const { sinks, problems: sinkProblems } = createSinks(config.alerts.sinks, { env: process.env, log: alertLog });
   for (const problem of sinkProblems) log.warn({ problem }, 'alert sink cannot send');
   const dispatcher = createDispatcher(sinks, { log: alertLog });
+  // Delivery runs on the wall clock whatever the market's clock: the sinks are real endpoints
+  // (src/alerts/worker.ts). Messages keep the run's clock.
+  const deliveryClock = new WallClock();
   const manager = new AlertManager({
     store: alertStore,
     sender: (alert, names, ctx) => dispatcher.send(alert, names, ctx),
     sinks: sinks.map((s) => s.name),
-    clock: source.clock,
+    clock: deliveryClock,
     settings: alertSettingsFromConfig(config.alerts),
   });
+  const delivery = new DeliveryWorker({ manager, clock: deliveryClock, log: alertLog, ...(opts.deliveryGraceMs === undefined ? {} : { graceMs: opts.deliveryGraceMs }) });
   let jobStats: () => readonly JobStats[] = () => [];
 
   const params = rankParamsFromConfig(config.scan, config.strategy);
@@ -127,7 +135,7 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     params,
     config,
     log: moduleLogger('engine'),
-    alerts: { manager, firing: () => alertStore.firing().map((e) => e.alert), jobStats: () => jobStats() },
+    alerts: { manager, delivery, firing: () => alertStore.firing().map((e) => e.alert), jobStats: () => jobStats() },
   });
 
   let stopRequested = false;
@@ -156,8 +164,8 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     const { resumeFrom, lastRun } = await engine.start();
     if (source.simClock && resumeFrom !== null && resumeFrom > source.clock.now()) source.simClock.set(resumeFrom);
     if (resumeFrom !== null) log.info({ at: new Date(source.clock.now()).toISOString(), db: ledger.path }, 'resumed from the ledger');
-    // Alerts decided before a crash but never confirmed sent.
-    await engine.deliverAlerts();
+    // Alert delivery beside the engine, starting with what a previous process left pending.
+    delivery.start();
 
     const specs = jobSpecs(config, engine, opts.onTick);
     const start = source.clock.now();
@@ -187,7 +195,9 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     );
   };
 
-  const done = run().finally(() => {
+  const done = run().finally(async () => {
+    // Bounded: attempts in flight get the grace, everything else stays pending for the next start.
+    await delivery.stop().catch(() => undefined);
     source.close();
     alertStore.close();
     ledger.close();

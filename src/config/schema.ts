@@ -309,9 +309,9 @@ export const alertsSchema = z
       .partialRecord(z.enum(alertKinds), positive())
       .default({})
       .describe('Per-kind cooldown in minutes, e.g. {"delta_drift": 10}; wins over cooldownMinutes.'),
-    retryBaseSeconds: positive().default(30).describe('A failed delivery is tried again after this, doubling per attempt.'),
+    retryBaseSeconds: positive().default(30).describe('A failed delivery is tried again after this (wall clock), doubling per attempt.'),
     retryMaxSeconds: positive().default(900).describe('Longest wait between two delivery attempts of one message.'),
-    giveUpAfterHours: positive().default(24).describe('A message still undelivered after this many hours is marked failed.'),
+    giveUpAfterHours: positive().default(24).describe('A message that still fails this many hours (wall clock) after its own creation is marked failed; each message gets the whole budget.'),
   })
   .strict();
 

@@ -68,3 +68,18 @@ export interface Alert {
   readonly data: Readonly<Record<string, number | string | boolean | null>>;
   readonly nextFundingTime: number | null;
 }
+
+/**
+ * What a check found for a (kind, subject) it evaluated that is NOT firing: the numbers now, in
+ * a sentence ("Back within bounds: perp vs spot 3.1 bps (limit 15 bps)."). An alert of that key
+ * that was firing resolves with this as its message, so the user reads what came back and where
+ * it stands, not the firing text again.
+ */
+export interface ClearReport {
+  readonly kind: AlertKind;
+  readonly subject: string;
+  readonly message: string;
+  /** The current numbers (the resolved message's `data`). */
+  readonly data: Readonly<Record<string, number | string | boolean | null>>;
+  readonly nextFundingTime?: number | null;
+}

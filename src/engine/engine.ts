@@ -103,8 +103,13 @@ export interface EngineOptions {
 }
 
 export interface EngineAlerts {
-  /** Decides, persists and delivers (dedup, cooldown, resolution, outbox). */
-  readonly manager: Pick<AlertManager, 'record' | 'deliver'>;
+  /** Decides and persists (dedup, cooldown, resolution) with one pending delivery per sink: the outbox. */
+  readonly manager: Pick<AlertManager, 'record'>;
+  /**
+   * Told when the outbox has new messages. Delivery runs beside the engine (src/alerts/worker.ts):
+   * wake() returns at once and no tick ever waits for a sink. Absent: nothing is sent.
+   */
+  readonly delivery?: { wake(): void };
   /** Alerts firing at the previous evaluation (the alert store's open episodes). */
   readonly firing: () => readonly Alert[];
   /** The scheduler's job stats, for missed-tick alerts; absent = not checked. */
@@ -505,12 +510,12 @@ export class CarryEngine {
     // Alert decisions go to the alert tables (their own transaction) before the tick commits: a
     // tick killed in between is re-run at the same instant and finds the same alerts already
     // decided (no repeat); sending waits until after the commit.
-    if (this.alertsDue(at)) this.recordAlerts(at);
+    const recorded = this.alertsDue(at) ? this.recordAlerts(at) : 0;
     const equity = this.equityDue();
     // A tick that changed nothing writes nothing: on a restart the scheduler runs a missed
     // monitor tick at once, which then finds the same nothing to do.
     const summary = buffer.events.length === 0 && !equity && this.accrualMarker() === before ? { job, at, events: 0 } : this.commit(job, buffer.events, at, equity);
-    await this.deliverAlerts();
+    if (recorded > 0) this.deliverAlerts();
     return summary;
   }
 
@@ -525,10 +530,10 @@ export class CarryEngine {
     return period >= ALERT_CHECK_MS || at % ALERT_CHECK_MS < period;
   }
 
-  /** The monitor's checks over the open positions and the last scan, decided by the alert manager. */
-  private recordAlerts(now: number): void {
+  /** The monitor's checks over the open positions and the last scan, decided by the alert manager. Returns the messages decided. */
+  private recordAlerts(now: number): number {
     const alerts = this.o.alerts;
-    if (!alerts) return;
+    if (!alerts) return 0;
     try {
       const stats = alerts.jobStats?.() ?? [];
       this.jobWatch ??= new JobWatch((name, t) => this.jobPeriodMs(name, t), now);
@@ -548,22 +553,25 @@ export class CarryEngine {
         this.basis,
         (subject, e) => this.log.warn({ subject, err: errorMessage(e) }, 'monitor: input skipped'),
       );
-      const plan = alerts.manager.record({ now, firing: result.firing, checked: result.checked, gone: result.gone });
+      const plan = alerts.manager.record({ now, firing: result.firing, checked: result.checked, gone: result.gone, clear: result.clear });
       if (plan.messages.length > 0) this.log.info({ messages: plan.messages.map((m) => `${m.notice} ${m.alert.kind} ${m.alert.subject}`) }, 'alerts decided');
+      return plan.messages.length;
     } catch (e) {
       // The monitor must not stop funding accrual or trading; the failure is loud instead.
       this.log.error({ err: errorMessage(e) }, 'monitor checks failed this tick');
+      return 0;
     }
   }
 
-  /** Sends the alert outbox (this tick's messages and any left pending). Never throws. */
-  async deliverAlerts(): Promise<void> {
-    if (!this.o.alerts) return;
+  /**
+   * Tells the delivery worker the outbox has new messages, and returns at once: sending runs
+   * beside the engine, never in its path (a dead sink costs a tick nothing). Never throws.
+   */
+  deliverAlerts(): void {
     try {
-      const r = await this.o.alerts.manager.deliver();
-      if (r.failed > 0) this.log.warn({ failed: r.attempts.filter((a) => !a.ok).map((a) => `${a.sink}: ${a.error}`) }, 'alert delivery failed; retried later');
+      this.o.alerts?.delivery?.wake();
     } catch (e) {
-      this.log.error({ err: errorMessage(e) }, 'alert delivery failed');
+      this.log.error({ err: errorMessage(e) }, 'alert delivery could not be woken');
     }
   }
 

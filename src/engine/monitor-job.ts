@@ -7,7 +7,7 @@
  * A subject without data this round (no scan yet, venue down, no mark, no book) is NOT listed as
  * checked: the manager would read that as "cleared" and resolve an alert nobody could re-check.
  */
-import type { Alert, AlertKind } from '../domain/alert.js';
+import type { Alert, AlertKind, ClearReport } from '../domain/alert.js';
 import type { FundingSnapshot, Market, OrderBook, VenueId } from '../domain/market.js';
 import type { AlertKey } from '../alerts/manager.js';
 import { midPrice } from '../pricing/depth.js';
@@ -49,6 +49,8 @@ export interface MonitorResult {
   readonly firing: readonly Alert[];
   readonly checked: readonly AlertKey[];
   readonly gone: readonly string[];
+  /** What the checks measured for the checked keys that are not firing (resolved messages say it). */
+  readonly clear: readonly ClearReport[];
 }
 
 interface PositionData {
@@ -153,6 +155,8 @@ export function marginInputs(
 /** Runs every check over `s` (module comment). `onInputError` hears of inputs a check could not read. */
 export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history: SeriesHistory, onInputError: (subject: string, error: unknown) => void): MonitorResult {
   const errored = new Set<string>();
+  // Each check's quiet reports, kept (like `checked`) only for subjects it could evaluate.
+  let quiet: ClearReport[] = [];
   const ctx: CheckContext = {
     now: s.now,
     since: sinceFromFiring(s.previousFiring),
@@ -160,11 +164,15 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
       errored.add(subject);
       onInputError(subject, e);
     },
+    onClear: (c) => quiet.push(c),
   };
   const firing: Alert[] = [];
   const checked: AlertKey[] = [];
+  const clear: ClearReport[] = [];
   const mark = (kinds: readonly AlertKind[], subjects: readonly string[]) => {
     for (const subject of subjects) if (!errored.has(subject)) for (const kind of kinds) checked.push({ kind, subject });
+    clear.push(...quiet.filter((c) => !errored.has(c.subject)));
+    quiet = [];
   };
   const data = s.positions.map((p) => positionData(p, s.markets, s.scan));
 
@@ -214,7 +222,7 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   // Positions that were alerted on and are no longer held: their episodes resolve.
   const held = new Set(s.positions.map((p) => p.positionId));
   const gone = [...new Set(s.previousFiring.map((a) => a.positionId).filter((id): id is string => id !== null && !held.has(id)))];
-  return { firing, checked, gone };
+  return { firing, checked, gone, clear };
 }
 
 function latest(a: number | null, b: number | null): number | null {

@@ -20,7 +20,7 @@
  */
 import type { Alert, Severity } from '../domain/alert.js';
 import type { VenueId } from '../domain/market.js';
-import { eachInput, firingAlert, positionLabel, type CheckContext, type MonitoredPosition } from './alert-build.js';
+import { eachInput, firingAlert, positionLabel, reportClear, type CheckContext, type MonitoredPosition } from './alert-build.js';
 import { capitalise, formatBps, formatNumber, formatUtc } from './format.js';
 import { SeriesHistory, zScore, type WindowStats } from './rolling-window.js';
 
@@ -115,6 +115,7 @@ export function checkBasis(inputs: readonly BasisInput[], history: SeriesHistory
     if (p.state !== 'open') return;
     const m = basisMeasures(input);
     const breaches: Breach[] = [];
+    const within: string[] = [];
     for (const measure of ['basis', 'markIndex'] as const) {
       const value = m[measure];
       if (value === null) continue;
@@ -123,13 +124,25 @@ export function checkBasis(inputs: readonly BasisInput[], history: SeriesHistory
       const z = zScore(value, stats, t.minPoints);
       const overBps = Math.abs(value) > limit;
       const overZ = z !== null && Math.abs(z) >= t.zScore;
-      if (!overBps && !overZ) continue;
+      if (!overBps && !overZ) {
+        within.push(`${NAMES[measure]} ${formatBps(value)} (limit ${formatBps(limit)}${z === null ? '' : `, z ${formatNumber(z, 1)} within ${formatNumber(t.zScore, 1)}`})`);
+        continue;
+      }
       const reference = z !== null ? stats.mean : 0;
       const above = value > reference;
       const against = p.direction === 'carry' ? above : !above;
       breaches.push({ measure, value, limit, z, stats, overBps, overZ, against });
     }
-    if (breaches.length === 0) return;
+    if (breaches.length === 0) {
+      reportClear(ctx, {
+        kind: 'basis',
+        subject: p.positionId,
+        message: within.length > 0 ? `Back within bounds: ${within.join('; ')}.` : 'No basis measure beyond its limit.',
+        data: { spotPrice: input.spotPrice, perpPrice: input.perpPrice, markPrice: input.markPrice, indexPrice: input.indexPrice, basisBps: m.basis, markIndexBps: m.markIndex, maxBps: t.maxBps, markIndexMaxBps: t.markIndexMaxBps },
+        nextFundingTime: input.nextFundingTime ?? null,
+      });
+      return;
+    }
     const severity = breaches.map(severityOf).reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'info' as Severity);
     const parts = breaches.map((b) => {
       const side = b.value >= 0 ? 'above' : 'below';

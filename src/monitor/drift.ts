@@ -33,7 +33,7 @@
 import type { Alert, Severity } from '../domain/alert.js';
 import type { Market } from '../domain/market.js';
 import { residualDelta, type CoinCollateral, type ResidualDelta } from '../pricing/pnl.js';
-import { eachInput, firingAlert, positionLabel, type CheckContext, type MonitoredPosition } from './alert-build.js';
+import { eachInput, firingAlert, positionLabel, reportClear, type CheckContext, type MonitoredPosition } from './alert-build.js';
 import { orderAction, orderTooSmall, roundOrder, type OrderAction, type RoundedOrder } from './corrective-order.js';
 import { capitalise, formatPct, formatPrice, formatQty, formatUtc } from './format.js';
 
@@ -173,9 +173,22 @@ export function checkDrift(inputs: readonly DriftInput[], t: DriftThresholds, ct
   eachInput(inputs, (i) => i.position.positionId, ctx, (input) => {
     const p = input.position;
     if (p.state !== 'open' || input.mark === null) return;
-    if (p.spotQty === 0 && p.perpContracts === 0) return;
+    if (p.spotQty === 0 && p.perpContracts === 0) {
+      reportClear(ctx, { kind: 'delta_drift', subject: p.positionId, message: 'Both legs are flat: nothing left to hedge.', data: { spotQty: 0, perpContracts: 0, threshold: t.threshold } });
+      return;
+    }
     const a = assessDrift(input, t);
-    if (!a.beyond) return;
+    if (!a.beyond) {
+      const net = `${a.delta.exposure > 0 ? '+' : ''}${formatQty(a.delta.exposure)} ${p.base}`;
+      reportClear(ctx, {
+        kind: 'delta_drift',
+        subject: p.positionId,
+        message: `Hedge back within ${formatPct(t.threshold)}: drift ${formatPct(a.drift)} of the spot leg (net ${net} at mark ${formatPrice(input.mark)}).`,
+        data: { drift: a.drift, exposure: a.delta.exposure, exposureQuote: a.delta.exposureQuote, mark: input.mark, spotQty: p.spotQty, perpContracts: p.perpContracts, threshold: t.threshold },
+        nextFundingTime: input.nextFundingTime ?? null,
+      });
+      return;
+    }
     const long = a.delta.exposure > 0;
     const shown = Number.isFinite(a.drift) ? formatPct(a.drift) : 'unhedged';
     const title = `${positionLabel(p)} drifted ${shown} ${long ? 'long' : 'short'}`;

@@ -19,7 +19,7 @@
 import type { Alert } from '../domain/alert.js';
 import type { FundingSnapshot } from '../domain/market.js';
 import { grossApr } from '../pricing/funding.js';
-import { eachInput, firingAlert, positionLabel, type CheckContext, type MonitoredPosition } from './alert-build.js';
+import { eachInput, firingAlert, positionLabel, reportClear, type CheckContext, type MonitoredPosition } from './alert-build.js';
 import { capitalise, formatNumber, formatPct, formatPrice, formatUtc } from './format.js';
 
 export interface FundingThresholds {
@@ -111,6 +111,14 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
           ctx,
         ),
       );
+    } else {
+      const within = apr < 0 ? ` (within the ${formatPct(t.flipToleranceApr, 2)} APR flip tolerance)` : '';
+      reportClear(ctx, {
+        ...base,
+        kind: 'funding_flip',
+        message: `Funding no longer against the position: ${rateText(s)} = ${formatPct(apr, 2)} APR in the position's favour${within}.`,
+        data: { ...data, flipToleranceApr: t.flipToleranceApr },
+      });
     }
     if (apr < t.exitApr) {
       out.push(
@@ -126,6 +134,13 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
           ctx,
         ),
       );
+    } else {
+      reportClear(ctx, {
+        ...base,
+        kind: 'funding_below_exit',
+        message: `Funding back at or above the exit threshold ${formatPct(t.exitApr, 2)}: ${rateText(s)} = ${formatPct(apr, 2)} APR in the position's favour.`,
+        data: { ...data, exitApr: t.exitApr },
+      });
     }
     const baseline = baselineIntervalHours ?? p.intervalHours;
     if (Math.abs(s.intervalHours - baseline) > 1e-9 * baseline) {
@@ -143,6 +158,13 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
           ctx,
         ),
       );
+    } else {
+      reportClear(ctx, {
+        ...base,
+        kind: 'interval_change',
+        message: `Funding interval back to ${formatNumber(baseline, 2)}h: ${p.venue} settles ${p.perpSymbol} every ${formatNumber(s.intervalHours, 2)}h.`,
+        data: { ...data, baselineIntervalHours: baseline },
+      });
     }
   });
   return out;

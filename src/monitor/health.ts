@@ -17,7 +17,7 @@ import type { VenueId } from '../domain/market.js';
 import type { VenueScanReport } from '../engine/scanner.js';
 import { nextFire, type CronSchedule } from '../scheduler/cron-next.js';
 import type { JobStats } from '../scheduler/job.js';
-import { eachInput, firingAlert, type CheckContext } from './alert-build.js';
+import { eachInput, firingAlert, reportClear, type CheckContext } from './alert-build.js';
 import { formatNumber, formatUtc } from './format.js';
 
 export interface HealthThresholds {
@@ -59,9 +59,17 @@ export function checkStaleData(items: readonly DataAge[], t: HealthThresholds, c
   const out: Alert[] = [];
   eachInput(items, (i) => i.positionId ?? i.venue, ctx, (d) => {
     const age = d.receivedAt === null ? Infinity : ctx.now - d.receivedAt;
-    if (age <= allowed) return;
-    const severity: Severity = d.positions === 0 ? 'info' : age > STALE_CRITICAL_FACTOR * allowed ? 'critical' : 'warning';
     const what = d.symbol === null ? `${d.venue} market data` : `${d.symbol} on ${d.venue}`;
+    if (age <= allowed) {
+      reportClear(ctx, {
+        kind: 'stale_data',
+        subject: d.positionId ?? d.venue,
+        message: `Data fresh again: ${what} last received ${formatUtc(d.receivedAt as number)}, ${duration(Math.max(0, age))} ago (allowed ${duration(allowed)}).`,
+        data: { ageMs: age, receivedAt: d.receivedAt, allowedMs: allowed, positions: d.positions },
+      });
+      return;
+    }
+    const severity: Severity = d.positions === 0 ? 'info' : age > STALE_CRITICAL_FACTOR * allowed ? 'critical' : 'warning';
     const ageText = d.receivedAt === null ? 'none received yet' : `last received ${formatUtc(d.receivedAt)}, ${duration(age)} ago`;
     const held = d.positions === 0 ? 'No position depends on it.' : `${d.positions} open position${d.positions === 1 ? ' depends' : 's depend'} on it: drift, margin and funding checks are blind until it updates.`;
     out.push(
@@ -102,6 +110,12 @@ export function checkVenues(reports: readonly VenueScanReport[], positionsByVenu
     } else if (r.status === 'closed' && held > 0) {
       why = `closed since ${r.since}: ${r.note}`;
     } else {
+      reportClear(ctx, {
+        kind: 'venue_down',
+        subject: r.venue,
+        message: r.status === 'closed' ? `${r.venue} is closed, and no position is held there any more.` : `${r.venue} answers again: the last scan read it.`,
+        data: { status: r.status, positions: held },
+      });
       continue;
     }
     const heldText = held === 0 ? 'No open position there.' : `${held} open position${held === 1 ? '' : 's'} there, left as they are: check them on the venue.`;
@@ -155,7 +169,16 @@ export function checkJobs(jobs: readonly JobHealth[], t: HealthThresholds, ctx: 
     const lastStart = s.lastStartedAt ?? j.scheduledSince;
     const silentMs = ctx.now - lastStart;
     const late = j.periodMs !== null && j.periodMs > 0 && silentMs > t.lateTickFactor * j.periodMs;
-    if (skipped === 0 && failed === 0 && !late) return;
+    if (skipped === 0 && failed === 0 && !late) {
+      const every = j.periodMs !== null && j.periodMs > 0 ? `, every ${duration(j.periodMs)} expected` : '';
+      reportClear(ctx, {
+        kind: 'missed_ticks',
+        subject: s.name,
+        message: `Job ${s.name} on time again: last tick started ${s.lastStartedAt === null ? 'never' : formatUtc(s.lastStartedAt)}${every}; none skipped or failed since the previous check.`,
+        data: { skipped, failed, silentMs, periodMs: j.periodMs, lastStartedAt: s.lastStartedAt, runs: s.runs },
+      });
+      return;
+    }
     const problems: string[] = [];
     if (skipped > 0) problems.push(`${skipped} tick${skipped === 1 ? '' : 's'} skipped because the previous one was still running`);
     if (failed > 0) problems.push(`${failed} tick${failed === 1 ? '' : 's'} failed${s.lastError ? ` (last error: ${s.lastError})` : ''}`);

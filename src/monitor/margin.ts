@@ -29,7 +29,7 @@
 import type { Alert, CorrectiveAction, Severity } from '../domain/alert.js';
 import type { Market } from '../domain/market.js';
 import { roundToStep } from '../pricing/lots.js';
-import { eachInput, firingAlert, positionLabel, type CheckContext, type MonitoredPosition } from './alert-build.js';
+import { eachInput, firingAlert, positionLabel, reportClear, type CheckContext, type MonitoredPosition } from './alert-build.js';
 import { orderAction, orderTooSmall, roundOrder, type RoundedOrder } from './corrective-order.js';
 import { capitalise, formatPct, formatPrice, formatQty, formatUtc } from './format.js';
 import {
@@ -211,7 +211,19 @@ export function checkMargin(inputs: readonly MarginInput[], t: MarginThresholds,
     const p = input.position;
     if (p.perpContracts === 0 || p.state === 'closed' || p.state === 'failed' || input.mark === null) return;
     const a = assessMargin(input, t);
-    if (!a.below) return;
+    if (!a.below) {
+      const dist = a.liquidation.distance;
+      const where = a.liquidation.price === null ? 'no liquidation price' : `liquidates at ${formatPrice(a.liquidation.price)}`;
+      const far = Number.isFinite(dist) ? `${formatPct(dist)} from liquidation` : 'out of reach of liquidation';
+      reportClear(ctx, {
+        kind: 'margin',
+        subject: p.positionId,
+        message: `Perp back above the ${formatPct(t.floor)} floor: ${far} (${where}, mark ${formatPrice(input.mark)}).`,
+        data: { distance: Number.isFinite(dist) ? dist : null, liquidationPrice: a.liquidation.price, liquidationSource: input.margin.kind, mark: input.mark, equity: a.equity, floor: t.floor },
+        nextFundingTime: input.nextFundingTime ?? null,
+      });
+      return;
+    }
     const d = a.liquidation.distance;
     const where = a.liquidation.price === null ? 'liquidatable at any price' : `liquidates at ${formatPrice(a.liquidation.price)}`;
     const away = d <= 0 ? 'at or beyond liquidation' : `${formatPct(d)} away`;

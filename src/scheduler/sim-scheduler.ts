@@ -2,6 +2,12 @@
  * Drives jobs under a simulated clock: jumps the clock to the next due job and runs it, in
  * order, until a deadline. `speed: 'max'` runs as fast as the machine can; a number paces the
  * simulated clock at that multiple of real time.
+ *
+ * Every tick ends with one turn of the event loop (setImmediate), whatever the speed. The sim's
+ * jobs only await promises (the sim market, SQLite and the paper fills are synchronous), so
+ * without it a run at 'max' would never let sockets, timers or anything else outside the engine
+ * run until it ends: alert deliveries (src/alerts/worker.ts) would starve. A turn costs
+ * microseconds and changes no result: nothing the engine reads moves while it is yielded.
  */
 import type { SimClock } from '../domain/clock.js';
 import type { Logger } from '../util/log.js';
@@ -9,6 +15,11 @@ import { nextFire } from './cron-next.js';
 import { GuardedJob, type JobSpec, type JobStats } from './job.js';
 
 export type Speed = 'max' | number;
+
+/** Lets I/O callbacks and due timers run (the macrotask queue), not only promise continuations. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 export class SimScheduler {
   private readonly jobs: GuardedJob[];
@@ -69,6 +80,7 @@ export class SimScheduler {
       lastFired[idx] = at;
       await job.fire();
       ticks++;
+      await yieldToEventLoop();
       // A job may move the clock (latency, retries): the next fire is after where time now is.
       dues[idx] = job.spec.trigger.kind === 'dynamic' ? this.due(job, dynamicAfter(idx)) : this.due(job, Math.max(at, this.clock.now() - 1));
       // Dynamic triggers depend on state the job may have changed (e.g. a position opened).

@@ -296,6 +296,19 @@ function backfillExits(db: Database): void {
   }
 }
 
+// Alert delivery runs on its own clock, the wall clock (src/alerts/worker.ts): a sink is a real
+// endpoint whatever the market clock, and in a sim at full speed simulated hours pass in wall
+// milliseconds. From version 5, alert_deliveries.ts is that clock's time the row was written,
+// then of its last attempt (the retry schedule), and created_at is when the row was written: the
+// start of its own give-up budget. Rows still pending from an older carry (their ts on the run's
+// clock, which a sim may have run past today) start their budget at this upgrade and are due at
+// once; settled rows keep ts.
+function v5(db: Database, now: number): void {
+  db.exec(`ALTER TABLE alert_deliveries ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0`);
+  db.prepare(`UPDATE alert_deliveries SET created_at = CASE WHEN status = 'pending' THEN @now ELSE ts END,
+                                       ts = CASE WHEN status = 'pending' THEN MIN(ts, @now) ELSE ts END`).run({ now });
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
   {
@@ -313,6 +326,7 @@ export const MIGRATIONS: readonly Migration[] = [
       backfillExits(db);
     },
   },
+  { version: 5, name: 'alert deliveries on the delivery clock', up: (db) => v5(db, Date.now()) },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -64,32 +64,32 @@ function setup(sinks: readonly string[], answer: (sink: string, alert: Alert) =>
 const status = (store: AlertStore, id: string) => store.deliveries(id).map((d) => `${d.sink}:${d.status}:${d.attempts}`);
 
 describe('a failing sink', () => {
-  it('does not hold back the others, keeps its own order, and is retried with backoff until it recovers', async () => {
+  it('does not hold back the others, and is retried with backoff until it recovers; alerts of other keys do not wait for each other', async () => {
     let badUp = false;
     const { store, clock, manager, calls } = setup(['good', 'bad'], (sink) => (sink === 'bad' && !badUp ? { sink, ok: false, error: 'HTTP 500' } : { sink, ok: true }));
     await manager.tick({ now: T0, firing: [check('p1'), check('p2')], checked: [] });
     const [p1, p2] = [`margin:p1:${T0}`, `margin:p2:${T0}`];
-    // good got both; bad was tried once (p1) and its queue stopped there, to keep the order.
-    expect(calls.map((c) => `${c.sink}/${c.subject}`).sort()).toEqual(['bad/p1', 'good/p1', 'good/p2']);
+    // good got both; bad was tried for both: two alerts, two independent queues.
+    expect(calls.map((c) => `${c.sink}/${c.subject}`).sort()).toEqual(['bad/p1', 'bad/p2', 'good/p1', 'good/p2']);
     expect(status(store, p1)).toEqual(['bad:pending:1', 'good:sent:1']);
-    expect(status(store, p2)).toEqual(['bad:pending:0', 'good:sent:1']);
+    expect(status(store, p2)).toEqual(['bad:pending:1', 'good:sent:1']);
     expect(store.deliveries(p1).find((d) => d.sink === 'bad')?.lastError).toBe('HTTP 500');
 
     // Before the retry time: nothing is tried.
     clock.set(T0 + 29 * SEC);
     expect((await manager.deliver()).attempts).toEqual([]);
-    // At the retry time (30 s): p1 again, still failing; the next try waits twice as long.
+    // At the retry time (30 s): both again, still failing; the next try waits twice as long.
     clock.set(T0 + 30 * SEC);
-    expect((await manager.deliver()).attempts.map((a) => `${a.sink}/${a.ok}/${a.status}`)).toEqual(['bad/false/pending']);
+    expect((await manager.deliver()).attempts.map((a) => `${a.sink}/${a.alertId}/${a.ok}/${a.status}`)).toEqual([`bad/${p1}/false/pending`, `bad/${p2}/false/pending`]);
     clock.set(T0 + 89 * SEC);
     expect((await manager.deliver()).attempts).toEqual([]);
-    // Back up: p1 then p2, in that order; good is never sent anything twice.
+    // Back up: both go; good is never sent anything twice.
     badUp = true;
     clock.set(T0 + 90 * SEC);
     const r = await manager.deliver();
     expect(r.attempts.map((a) => `${a.sink}/${a.alertId}`)).toEqual([`bad/${p1}`, `bad/${p2}`]);
     expect(status(store, p1)).toEqual(['bad:sent:3', 'good:sent:1']);
-    expect(status(store, p2)).toEqual(['bad:sent:1', 'good:sent:1']);
+    expect(status(store, p2)).toEqual(['bad:sent:3', 'good:sent:1']);
     expect(calls.filter((c) => c.sink === 'good')).toHaveLength(2);
   });
 
@@ -99,9 +99,10 @@ describe('a failing sink', () => {
     expect(retryAt(s, 0, T0)).toBe(Number.NEGATIVE_INFINITY);
   });
 
-  it('is given up (failed) only once its message is older than giveUpAfterMs; the next message then goes', async () => {
+  it('is given up (failed) only once its own budget (giveUpAfterMs from its creation) is spent; another alert is sent meanwhile', async () => {
     const { store, clock, manager } = setup(['bad'], (sink, alert) => (alert.subject === 'p1' ? { sink, ok: false, error: 'HTTP 403 Forbidden' } : { sink, ok: true }));
     await manager.tick({ now: T0, firing: [check('p1'), check('p2')], checked: [] });
+    expect(store.deliveries(`margin:p2:${T0}`)[0]!.status).toBe('sent');
     for (let t = T0 + MIN; t < T0 + 24 * 60 * MIN; t += 15 * MIN) {
       clock.set(t);
       await manager.deliver();
@@ -109,10 +110,9 @@ describe('a failing sink', () => {
     const p1 = store.deliveries(`margin:p1:${T0}`)[0]!;
     expect(p1.status).toBe('pending');
     expect(p1.attempts).toBeGreaterThan(50);
-    expect(store.deliveries(`margin:p2:${T0}`)[0]!.status).toBe('pending');
     clock.set(T0 + 24 * 60 * MIN + 15 * MIN);
     const r = await manager.deliver();
-    expect(r.attempts.map((a) => `${a.alertId}/${a.status}`)).toEqual([`margin:p1:${T0}/failed`, `margin:p2:${T0}/sent`]);
+    expect(r.attempts.map((a) => `${a.alertId}/${a.status}`)).toEqual([`margin:p1:${T0}/failed`]);
     expect(store.deliveries(`margin:p1:${T0}`)[0]).toMatchObject({ status: 'failed', lastError: 'HTTP 403 Forbidden' });
   });
 

@@ -103,16 +103,24 @@ describe('one condition over time (cooldown 30 min)', () => {
     expect(sent.map((s) => s.context.seq)).toEqual([1, 2, 3, 4, 5, 1]);
   });
 
-  it('the resolved message drops the corrective actions and keeps the last numbers seen', async () => {
+  it('the resolved message drops the actions, keeps the title of the first message and says what the check measures now', async () => {
     const { manager, sent } = setup();
-    await manager.tick({ now: T0, firing: [check('delta_drift', 'p1', 'warning', { data: { drift: 0.05 } })], checked: [DRIFT] });
-    await manager.tick({ now: T0 + MIN, firing: [check('delta_drift', 'p1', 'warning', { data: { drift: 0.07 } })], checked: [DRIFT] });
-    await manager.tick({ now: T0 + 2 * MIN, firing: [], checked: [DRIFT] });
+    await manager.tick({ now: T0, firing: [check('delta_drift', 'p1', 'warning', { title: 'p1 drifted 5.0% long', data: { drift: 0.05 } })], checked: [DRIFT] });
+    // A later tick's title carries other numbers (a reminder would show them).
+    await manager.tick({ now: T0 + MIN, firing: [check('delta_drift', 'p1', 'warning', { title: 'p1 drifted 7.0% long', data: { drift: 0.07 } })], checked: [DRIFT] });
+    const clear = { kind: 'delta_drift' as const, subject: 'p1', message: 'Hedge back within 2%: drift 0.4% of the spot leg.', data: { drift: 0.004 } };
+    await manager.tick({ now: T0 + 2 * MIN, firing: [], checked: [DRIFT], clear: [clear] });
     const resolved = sent.at(-1)!.alert;
-    expect(resolved.status).toBe('resolved');
-    expect(resolved.actions).toEqual([]);
-    expect(resolved.data).toEqual({ drift: 0.07 });
+    expect(resolved).toMatchObject({ status: 'resolved', title: 'p1 drifted 5.0% long', message: clear.message, actions: [], data: { drift: 0.004, since: T0 }, nextFundingTime: null });
     expect(sent[0]!.alert.actions).toHaveLength(1);
+  });
+
+  it('without a report from the check, the resolved message keeps the last numbers seen and says it no longer fires', async () => {
+    const { manager, sent } = setup();
+    await manager.tick({ now: T0, firing: [check('delta_drift', 'p1', 'warning', { data: { drift: 0.07 } })], checked: [DRIFT] });
+    await manager.tick({ now: T0 + MIN, firing: [], checked: [DRIFT] });
+    const resolved = sent.at(-1)!.alert;
+    expect(resolved).toMatchObject({ status: 'resolved', actions: [], data: { drift: 0.07, since: T0 }, message: 'No longer firing at the latest check.' });
   });
 });
 

@@ -9,8 +9,8 @@ const resolved: Alert = {
   ...drift,
   ts: Date.UTC(2026, 7, 9, 14, 5),
   status: 'resolved',
-  title: 'BTC carry on deribit back within 2% (drift 0.4%)',
-  message: 'Spot 1.0000 BTC vs perp −0.9960 BTC after the rebalance.',
+  // The title of the alert it resolves; the message: what came back, and the number now.
+  message: 'Hedge back within 2%: drift 0.4% of the spot leg (net +0.004 BTC at mark 36,300.00).',
   actions: [],
 };
 
@@ -27,10 +27,10 @@ describe('chat text', () => {
     );
   });
 
-  it('a resolved alert: what cleared, no order to place and no funding countdown', () => {
+  it('a resolved alert: the alert it resolves, what came back, no order to place and no funding countdown', () => {
     const expected = [
-      '✅ RESOLVED · BTC carry on deribit back within 2% (drift 0.4%)',
-      'Spot 1.0000 BTC vs perp −0.9960 BTC after the rebalance.',
+      '✅ RESOLVED · BTC carry on deribit drifted 9.1% long',
+      'Hedge back within 2%: drift 0.4% of the spot leg (net +0.004 BTC at mark 36,300.00).',
       'delta drift · position pos-7 · deribit BTC/USD:BTC · 2026-08-09 14:05 UTC',
     ].join('\n');
     expect(renderText(resolved, { notice: 'resolved' })).toBe(expected);

@@ -54,11 +54,12 @@ function episode(over: Partial<Episode>): Episode {
     lastNotifiedTs: T0,
     notifyCount: 1,
     alert,
+    title: alert.title,
     ...over,
   };
 }
 
-describe('migration 3', () => {
+describe('migrations 3 to 5', () => {
   it('adds the alert tables to a version 2 ledger, keeping its events', () => {
     const f = file();
     // A ledger as the previous carry left it: migrations 1 and 2 only.
@@ -75,7 +76,7 @@ describe('migration 3', () => {
     expect(() => AlertStore.open(f, { ...opts, readonly: true })).toThrow(new RegExp(`schema version 2 .*needs ${SCHEMA_VERSION}`));
     const store = openStore(f, opts);
     try {
-      // Migrated to the current schema (4 added close reasons on positions), alert tables included.
+      // Migrated to the current schema (4: close reasons on positions, 5: the delivery clock), alert tables included.
       expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(3);
       expect(store.schemaVersion).toBe(SCHEMA_VERSION);
       const tables = store.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'alert%' ORDER BY name`).pluck().all();
@@ -83,6 +84,40 @@ describe('migration 3', () => {
       expect(store.db.prepare(`SELECT COUNT(*) FROM events`).pluck().get()).toBe(1);
     } finally {
       store.db.close();
+    }
+  });
+});
+
+describe('migration 5: deliveries on the delivery clock', () => {
+  it('a delivery an older carry left pending starts its give-up budget at the upgrade and is due at once; settled ones keep their times', () => {
+    const f = file();
+    const raw = new Database(f);
+    raw.pragma(`application_id = ${CARRY_APPLICATION_ID}`);
+    raw.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      INSERT INTO meta VALUES ('schema_version', '0'), ('mode', 'paper'), ('created_at', '1'), ('carry_version', 'old');`);
+    for (const m of MIGRATIONS.slice(0, 3)) m.up(raw);
+    raw.prepare(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`).run();
+    // A sim that ran past today left one message pending on the webhook (ts on the run's clock).
+    const simTs = Date.UTC(2099, 0, 1);
+    raw.prepare(
+      `INSERT INTO alerts (alert_id, kind, subject, severity, notified_severity, status, first_ts, last_ts, last_notified_ts, notify_count, alert)
+       VALUES ('a', 'stale_data', 'okx', 'warning', 'warning', 'firing', ?, ?, ?, 1, ?)`,
+    ).run(simTs, simTs, simTs, JSON.stringify({ ...check('okx'), id: 'a', ts: simTs }));
+    raw.prepare(`INSERT INTO alert_messages (alert_id, seq, notice, ts, alert) VALUES ('a', 1, 'new', ?, ?)`).run(simTs, JSON.stringify({ ...check('okx'), id: 'a', ts: simTs }));
+    raw.prepare(`INSERT INTO alert_deliveries (alert_id, seq, sink, status, attempts, ts) VALUES ('a', 1, 'webhook', 'pending', 3, ?), ('a', 1, 'log', 'sent', 1, ?)`).run(simTs, simTs);
+    raw.close();
+
+    const before = Date.now();
+    const store = AlertStore.open(f, opts);
+    try {
+      const [log, hook] = store.deliveries('a');
+      expect(log).toMatchObject({ sink: 'log', status: 'sent', ts: simTs, createdAt: simTs });
+      expect(hook).toMatchObject({ sink: 'webhook', status: 'pending', attempts: 3 });
+      expect(hook!.createdAt).toBeGreaterThanOrEqual(before);
+      expect(hook!.createdAt).toBeLessThanOrEqual(Date.now());
+      expect(hook!.ts).toBe(hook!.createdAt);
+    } finally {
+      store.close();
     }
   });
 });

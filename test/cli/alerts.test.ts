@@ -23,9 +23,10 @@ let cfg: string;
 
 /**
  * A ledger with three episodes: stale_data/bybit (T0, resolved at T0+5), delta_drift/p1 (T0+1,
- * firing, reminded at T0+31), margin/p2 (T0+2, firing). The webhook took bybit's first message,
- * then answered 500 to p1's: its queue waits on that one (retry in a day), so everything after
- * it is still pending there. Telegram got everything.
+ * firing, reminded at T0+31), margin/p2 (T0+2, firing). The webhook took bybit's messages and
+ * answered 500 to p1's and p2's (retry in a day): p1's reminder waits there behind p1's first
+ * message (order per alert), and the try at 31 min, first message first, failed again. Telegram
+ * got everything.
  */
 async function fixture(file: string, mode: 'paper' | 'live' = 'paper'): Promise<void> {
   const store = AlertStore.open(file, { mode, carryVersion: 'test' });
@@ -74,13 +75,16 @@ describe('carry alerts', () => {
     expect(rows[1]).toContain('telegram 2 sent; webhook 2 pending');
     expect(rows[1]).toContain('BTC carry on deribit drifted 9.1% long');
     expect(rows[2]).toContain('2026-08-09T00:05:00Z');
-    expect(rows[2]).toContain('telegram 2 sent; webhook 1 sent, 1 pending');
+    // Another alert's failures never hold bybit's messages back.
+    expect(rows[2]).toContain('telegram 2 sent; webhook 2 sent');
     // Per undelivered message: which, where, how many tries and why.
     expect(r.out).toContain(`\nnot delivered:\n`);
-    expect(r.out).toContain(`  delta_drift:p1:${T0 + MIN} #1 (new) → webhook: pending (1 attempt, last 2026-08-09T00:01:00Z): HTTP 500 Internal Server Error`);
-    // Later messages wait behind it on that sink (order kept), untried.
-    expect(r.out).toContain(`  delta_drift:p1:${T0 + MIN} #2 (reminder) → webhook: pending (not tried yet)`);
-    expect(r.out).toContain(`  stale_data:bybit:${T0} #2 (resolved) → webhook: pending (not tried yet)`);
+    expect(r.out).toContain(`  delta_drift:p1:${T0 + MIN} #1 (new) → webhook: pending (2 attempts, last 2026-08-09T00:31:00Z): HTTP 500 Internal Server Error`);
+    // The reminder waits behind it on that sink (order kept within the alert), and says so.
+    expect(r.out).toContain(
+      `  delta_drift:p1:${T0 + MIN} #2 (reminder) → webhook: pending (1 attempt, last 2026-08-09T00:31:00Z): not sent: #1 (new) of this alert must reach this sink first, and failed: HTTP 500 Internal Server Error`,
+    );
+    expect(r.out).toContain(`  margin:p2:${T0 + 2 * MIN} #1 (new) → webhook: pending (1 attempt, last 2026-08-09T00:02:00Z): HTTP 500 Internal Server Error`);
     expect(r.out).not.toContain('→ telegram');
   });
 
@@ -94,10 +98,20 @@ describe('carry alerts', () => {
     expect(bybit).toMatchObject({ status: 'resolved', resolvedTs: T0 + 5 * MIN, notifyCount: 2 });
     expect(bybit.alert.status).toBe('resolved');
     expect(body.alerts[1]!.deliveries).toEqual([
-      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 1, notice: 'new', sink: 'telegram', status: 'sent', attempts: 1, lastError: null, ts: T0 + MIN },
-      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 1, notice: 'new', sink: 'webhook', status: 'pending', attempts: 1, lastError: 'HTTP 500 Internal Server Error', ts: T0 + MIN },
-      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 2, notice: 'reminder', sink: 'telegram', status: 'sent', attempts: 1, lastError: null, ts: T0 + 31 * MIN },
-      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 2, notice: 'reminder', sink: 'webhook', status: 'pending', attempts: 0, lastError: null, ts: T0 + 31 * MIN },
+      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 1, notice: 'new', sink: 'telegram', status: 'sent', attempts: 1, lastError: null, ts: T0 + MIN, createdAt: T0 + MIN },
+      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 1, notice: 'new', sink: 'webhook', status: 'pending', attempts: 2, lastError: 'HTTP 500 Internal Server Error', ts: T0 + 31 * MIN, createdAt: T0 + MIN },
+      { alertId: `delta_drift:p1:${T0 + MIN}`, seq: 2, notice: 'reminder', sink: 'telegram', status: 'sent', attempts: 1, lastError: null, ts: T0 + 31 * MIN, createdAt: T0 + 31 * MIN },
+      {
+        alertId: `delta_drift:p1:${T0 + MIN}`,
+        seq: 2,
+        notice: 'reminder',
+        sink: 'webhook',
+        status: 'pending',
+        attempts: 1,
+        lastError: 'not sent: #1 (new) of this alert must reach this sink first, and failed: HTTP 500 Internal Server Error',
+        ts: T0 + 31 * MIN,
+        createdAt: T0 + 31 * MIN,
+      },
     ]);
   });
 
@@ -113,7 +127,7 @@ describe('carry alerts', () => {
     const store = AlertStore.open(db, { mode: 'paper', readonly: true, carryVersion: 'test' });
     try {
       expect(store.pendingSinks()).toEqual(['webhook']);
-      expect(store.list({ limit: 10 }).flatMap((a) => a.deliveries).filter((d) => d.status === 'pending')).toHaveLength(4);
+      expect(store.list({ limit: 10 }).flatMap((a) => a.deliveries).filter((d) => d.status === 'pending')).toHaveLength(3);
     } finally {
       store.close();
     }

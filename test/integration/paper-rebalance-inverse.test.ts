@@ -111,7 +111,8 @@ async function setup(held: { perpContracts: number; perpPrice: number }, monitor
     params: rankParamsFromConfig(config.scan, config.strategy),
     config,
     log: pino({ level: 'silent' }),
-    alerts: { manager, firing: () => store.firing().map((e) => e.alert) },
+    // Delivery beside the engine, reduced to its essence: woken, not awaited.
+    alerts: { manager, delivery: { wake: () => void manager.deliver() }, firing: () => store.firing().map((e) => e.alert) },
   });
   await engine.start();
   /** Price moves to `to`; a scan tick (auto-rebalance) then the next minute's monitor tick (alerts). */

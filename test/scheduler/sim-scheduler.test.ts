@@ -80,4 +80,25 @@ describe('GuardedJob', () => {
     await expect(job.fire()).resolves.toBeUndefined();
     expect(job.snapshot()).toMatchObject({ failures: 1, lastError: 'boom' });
   });
+
+  it("at 'max' speed, lets the event loop run between ticks (I/O and timers outside the engine are not starved), same ticks", async () => {
+    const clock = new SimClock(T0);
+    const seen: string[] = [];
+    let immediates = 0;
+    // Something outside the jobs that needs a turn of the event loop, like a socket's callback.
+    const outside = () =>
+      setImmediate(() => {
+        immediates++;
+        if (immediates < 5) outside();
+      });
+    outside();
+    const s = new SimScheduler(
+      [{ name: 'mon', trigger: { kind: 'cron', schedule: parseCron('* * * * *', 'x') }, run: async () => void seen.push(`${(clock.now() - T0) / 60_000}@${immediates}`) }],
+      clock,
+      silent,
+    );
+    await s.runUntil(T0 + 3 * 60_000, 'max');
+    // The jobs only await promises; without a yield per tick every tick would see 0.
+    expect(seen).toEqual(['0@0', '1@1', '2@2', '3@3']);
+  });
 });

@@ -49,6 +49,8 @@ export const USER_AGENT = 'carry-alerts/1';
 
 export interface PostOptions {
   readonly signal?: AbortSignal;
+  /** Aborted at shutdown: the attempt in flight finishes, no further one is made. */
+  readonly stopRetrying?: AbortSignal;
   /** Told the number of each attempt as it starts (the dispatcher's count when it abandons a sink). */
   readonly onAttempt?: (attempt: number) => void;
   /** Strings scrubbed from every error (token, secret URL, key). */
@@ -59,9 +61,13 @@ export interface PostOptions {
   readonly onRetry?: (info: { readonly attempt: number; readonly delayMs: number; readonly error: string }) => void;
 }
 
-/** The caller's signal and attempt counter, as PostOptions. */
-export function passThrough(opts: SendOptions): Pick<PostOptions, 'signal' | 'onAttempt'> {
-  return { ...(opts.signal === undefined ? {} : { signal: opts.signal }), ...(opts.onAttempt === undefined ? {} : { onAttempt: opts.onAttempt }) };
+/** The caller's signals and attempt counter, as PostOptions. */
+export function passThrough(opts: SendOptions): Pick<PostOptions, 'signal' | 'stopRetrying' | 'onAttempt'> {
+  return {
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    ...(opts.stopRetrying === undefined ? {} : { stopRetrying: opts.stopRetrying }),
+    ...(opts.onAttempt === undefined ? {} : { onAttempt: opts.onAttempt }),
+  };
 }
 
 type Attempt =
@@ -86,6 +92,10 @@ export async function postWithRetry(req: PostRequest, policy: RetryPolicy, deps:
       error += ` (gave up after ${n} attempts)`;
       break;
     }
+    if (opts.stopRetrying?.aborted) {
+      error += ` (not retried: shutting down)`;
+      break;
+    }
     let delayMs = fullJitterDelay(n, policy.backoffMs, policy.maxBackoffMs, deps.random());
     if (a.retryAfterMs !== null) {
       if (a.retryAfterMs > policy.maxBackoffMs) {
@@ -95,7 +105,11 @@ export async function postWithRetry(req: PostRequest, policy: RetryPolicy, deps:
       delayMs = Math.max(delayMs, a.retryAfterMs);
     }
     opts.onRetry?.({ attempt: n, delayMs, error });
-    if (!(await deps.sleep(delayMs, opts.signal))) break;
+    const wait = opts.stopRetrying === undefined ? opts.signal : opts.signal === undefined ? opts.stopRetrying : AbortSignal.any([opts.signal, opts.stopRetrying]);
+    if (!(await deps.sleep(delayMs, wait))) {
+      if (opts.stopRetrying?.aborted && !opts.signal?.aborted) error += ` (not retried: shutting down)`;
+      break;
+    }
   }
   if (opts.signal?.aborted) error = `abandoned when the sink's budget ran out, after ${attempts} attempt(s); last: ${error}`;
   return { ok: false, attempts, httpStatus, error };

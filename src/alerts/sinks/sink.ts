@@ -11,8 +11,10 @@ export type SinkType = 'log' | 'webhook' | 'telegram' | 'discord' | 'slack';
 export type Notice = 'new' | 'reminder' | 'escalated' | 'resolved';
 
 export interface SendOptions {
-  /** Aborted by the dispatcher when the sink's budget runs out: stop retrying, close the request. */
+  /** Aborted by the dispatcher when the sink's budget runs out (or at shutdown): stop retrying, close the request. */
   readonly signal?: AbortSignal;
+  /** Aborted at shutdown: let the request in flight finish, but make no further retry. */
+  readonly stopRetrying?: AbortSignal;
   readonly notice?: Notice;
   /** 1 for the episode's first message, then 2, 3, ...: with the alert id, a receiver's idempotency key. */
   readonly seq?: number;
