@@ -82,7 +82,7 @@ describe('exits of ledgers written before schema 4', () => {
 
   it('a schema-3 ledger refuses a read-only open, then migrates on a writing one with its exits filled in, and verifies', () => {
     const file = join(tempDir(), 'v3.db');
-    // The positions projection of schema 3 is schema 4's without the new columns: build the log
+    // The positions projection of schema 3 is today's without migration 4's columns (and 5's on alert_deliveries): build the log
     // with today's code (old-style events: no exit, no entry net APR), then take them off.
     const l = Ledger.open(file, { mode: 'paper', carryVersion: 'test' });
     l.append([funded('binance', 'USDT', 10_000)]);
@@ -91,6 +91,7 @@ describe('exits of ledgers written before schema 4', () => {
     l.close();
     const raw = new Database(file);
     for (const c of ['entry_net_apr', 'exit_kind', 'exit_rule', 'close_reason']) raw.exec(`ALTER TABLE positions DROP COLUMN ${c}`);
+    raw.exec(`ALTER TABLE alert_deliveries DROP COLUMN created_at`); // migration 5's
     raw.prepare(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`).run();
     raw.close();
 
