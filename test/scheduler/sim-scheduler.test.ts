@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SimClock } from '../../src/domain/clock.js';
 import { parseCron } from '../../src/scheduler/cron-next.js';
 import { GuardedJob } from '../../src/scheduler/job.js';
-import { SimScheduler } from '../../src/scheduler/sim-scheduler.js';
+import { SimScheduler, YIELD_EVERY_MS } from '../../src/scheduler/sim-scheduler.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const silent = pino({ level: 'silent' });
@@ -93,12 +93,23 @@ describe('GuardedJob', () => {
       });
     outside();
     const s = new SimScheduler(
-      [{ name: 'mon', trigger: { kind: 'cron', schedule: parseCron('* * * * *', 'x') }, run: async () => void seen.push(`${(clock.now() - T0) / 60_000}@${immediates}`) }],
+      [
+        {
+          name: 'mon',
+          trigger: { kind: 'cron', schedule: parseCron('* * * * *', 'x') },
+          run: async () => {
+            seen.push(`${(clock.now() - T0) / 60_000}@${immediates}`);
+            // A tick that takes longer than the yield period (a scan does): the loop yields after it.
+            const until = performance.now() + YIELD_EVERY_MS + 1;
+            while (performance.now() < until);
+          },
+        },
+      ],
       clock,
       silent,
     );
     await s.runUntil(T0 + 3 * 60_000, 'max');
-    // The jobs only await promises; without a yield per tick every tick would see 0.
+    // The jobs only await promises; without the loop's yields every tick would see 0.
     expect(seen).toEqual(['0@0', '1@1', '2@2', '3@3']);
   });
 });
