@@ -33,7 +33,7 @@
  *   - messages about different keys do not wait for each other.
  * All of it on the manager's clock: the delivery clock (the wall clock in the daemon).
  */
-import type { Alert, AlertKind, ClearReport, Severity } from '../domain/alert.js';
+import type { Alert, AlertKind, ClearReport, QuietKey, Severity } from '../domain/alert.js';
 import type { Clock } from '../domain/clock.js';
 import type { AlertChanges, AlertMessage, AlertStore, DeliveryStatus, Episode, Notice, PendingDelivery } from './store.js';
 
@@ -52,7 +52,7 @@ export interface TickInput {
   /** Subjects that no longer exist (a position closed): every firing episode of theirs resolves. */
   readonly gone?: readonly string[];
   /** For keys checked and not firing: what the check measured (the resolved message's text and numbers). */
-  readonly clear?: readonly ClearReport[];
+  readonly clear?: readonly (QuietKey | ClearReport)[];
 }
 
 export interface AlertSettings {
@@ -198,7 +198,8 @@ export function planTick(open: readonly Episode[], input: TickInput, settings: A
   for (const prev of open) {
     const k = keyOf(prev);
     if (firing.has(k) || !(checked.has(k) || gone.has(prev.subject))) continue;
-    const alert = resolvedAlert(prev, now, checked.has(k) ? clear.get(k) : undefined, gone.has(prev.subject));
+    const q = checked.has(k) ? clear.get(k) : undefined;
+    const alert = resolvedAlert(prev, now, q === undefined ? undefined : 'report' in q ? q.report() : q, gone.has(prev.subject));
     emit({ ...prev, status: 'resolved', resolvedTs: now, lastNotifiedTs: now, notifyCount: prev.notifyCount + 1, alert }, 'resolved', alert);
   }
   return { episodes, messages, suppressed };
@@ -336,8 +337,12 @@ export class AlertManager {
 
   /** Decides the tick and commits decisions and pending deliveries in one transaction; sends nothing. */
   record(input: TickInput): TickPlan {
+    // Decided before the transaction: this process is the only writer of episodes, and nothing
+    // runs between the decision and its write. A tick that changes nothing (no alert firing or
+    // resolving, the common minute) then costs no write transaction at all.
+    const plan = planTick(this.store.firing(), input, this.settings, (id) => this.store.hasAlert(id));
+    if (plan.episodes.length === 0 && plan.messages.length === 0) return plan;
     return this.store.transaction(() => {
-      const plan = planTick(this.store.firing(), input, this.settings, (id) => this.store.hasAlert(id));
       this.store.write(plan, this.sinks, this.clock.now());
       return plan;
     });

@@ -149,6 +149,7 @@ export class AlertStore {
   readonly readonly: boolean;
   private readonly db: Database.Database;
   private statementCache: StatementCache | undefined;
+  private firingCache: readonly Episode[] | null = null;
 
   /** Opens the ledger file through its own connection (creating and migrating it unless read-only). */
   static open(path: string, opts: OpenStoreOptions): AlertStore {
@@ -176,9 +177,12 @@ export class AlertStore {
     return this.db.transaction(fn).immediate();
   }
 
-  /** Episodes still firing, oldest first. */
+  /**
+   * Episodes still firing, oldest first. Kept between writes: the monitor asks twice a minute and
+   * only write() (this connection, the only writer of episodes) changes them.
+   */
   firing(): readonly Episode[] {
-    return this.rows(`${EPISODES} WHERE a.status = 'firing' ORDER BY a.first_ts, a.alert_id`).map(toEpisode);
+    return (this.firingCache ??= this.rows(`${EPISODES} WHERE a.status = 'firing' ORDER BY a.first_ts, a.alert_id`).map(toEpisode));
   }
 
   hasAlert(id: string): boolean {
@@ -197,6 +201,8 @@ export class AlertStore {
    */
   write(changes: AlertChanges, sinks: readonly string[], createdAt?: number): void {
     this.writable();
+    // Before writing, so a transaction that rolls back after this leaves no stale copy either.
+    this.firingCache = null;
     const upsert = this.stmt(
       `INSERT INTO alerts (alert_id, kind, subject, severity, notified_severity, status, position_id, venue, symbol,
                            first_ts, last_ts, resolved_ts, last_notified_ts, notify_count, alert)

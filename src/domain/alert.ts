@@ -75,6 +75,17 @@ export interface Alert {
  * that was firing resolves with this as its message, so the user reads what came back and where
  * it stands, not the firing text again.
  */
+/**
+ * A key a check evaluated and found quiet, with what it measured built only when asked: the
+ * manager asks only for keys whose episode resolves, and a check runs every minute over every
+ * position (building each text eagerly was a tenth of a paper run).
+ */
+export interface QuietKey {
+  readonly kind: AlertKind;
+  readonly subject: string;
+  readonly report: () => ClearReport;
+}
+
 export interface ClearReport {
   readonly kind: AlertKind;
   readonly subject: string;

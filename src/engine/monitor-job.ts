@@ -7,7 +7,7 @@
  * A subject without data this round (no scan yet, venue down, no mark, no book) is NOT listed as
  * checked: the manager would read that as "cleared" and resolve an alert nobody could re-check.
  */
-import type { Alert, AlertKind, ClearReport } from '../domain/alert.js';
+import type { Alert, AlertKind, QuietKey } from '../domain/alert.js';
 import type { FundingSnapshot, Market, OrderBook, VenueId } from '../domain/market.js';
 import type { AlertKey } from '../alerts/manager.js';
 import { midPrice } from '../pricing/depth.js';
@@ -50,7 +50,7 @@ export interface MonitorResult {
   readonly checked: readonly AlertKey[];
   readonly gone: readonly string[];
   /** What the checks measured for the checked keys that are not firing (resolved messages say it). */
-  readonly clear: readonly ClearReport[];
+  readonly clear: readonly QuietKey[];
 }
 
 interface PositionData {
@@ -156,7 +156,7 @@ export function marginInputs(
 export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history: SeriesHistory, onInputError: (subject: string, error: unknown) => void): MonitorResult {
   const errored = new Set<string>();
   // Each check's quiet reports, kept (like `checked`) only for subjects it could evaluate.
-  let quiet: ClearReport[] = [];
+  let quiet: QuietKey[] = [];
   const ctx: CheckContext = {
     now: s.now,
     since: sinceFromFiring(s.previousFiring),
@@ -168,7 +168,7 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   };
   const firing: Alert[] = [];
   const checked: AlertKey[] = [];
-  const clear: ClearReport[] = [];
+  const clear: QuietKey[] = [];
   const mark = (kinds: readonly AlertKind[], subjects: readonly string[]) => {
     for (const subject of subjects) if (!errored.has(subject)) for (const kind of kinds) checked.push({ kind, subject });
     clear.push(...quiet.filter((c) => !errored.has(c.subject)));

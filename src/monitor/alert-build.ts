@@ -10,7 +10,7 @@
  * into `data.since`, so the previous set alone is enough to rebuild the lookup (sinceFromFiring),
  * also after a restart that reloads stored alerts.
  */
-import type { Alert, AlertKind, ClearReport, CorrectiveAction, Severity } from '../domain/alert.js';
+import type { Alert, AlertKind, ClearReport, CorrectiveAction, QuietKey, Severity } from '../domain/alert.js';
 import type { VenueId } from '../domain/market.js';
 import type { Direction } from '../domain/opportunity.js';
 import type { PositionHoldings, PositionSpec, PositionState } from '../domain/position.js';
@@ -37,12 +37,12 @@ export interface CheckContext {
    * the text of the "resolved" message should an alert of that key have been firing (the alert
    * manager uses it only then). Absent: not reported.
    */
-  readonly onClear?: (report: ClearReport) => void;
+  readonly onClear?: (quiet: QuietKey) => void;
 }
 
 /** Reports a quiet key to ctx.onClear (see CheckContext). */
-export function reportClear(ctx: CheckContext, report: ClearReport): void {
-  ctx.onClear?.(report);
+export function reportClear(ctx: CheckContext, kind: AlertKind, subject: string, report: () => ClearReport): void {
+  ctx.onClear?.({ kind, subject, report });
 }
 
 /**

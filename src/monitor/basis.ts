@@ -115,7 +115,7 @@ export function checkBasis(inputs: readonly BasisInput[], history: SeriesHistory
     if (p.state !== 'open') return;
     const m = basisMeasures(input);
     const breaches: Breach[] = [];
-    const within: string[] = [];
+    const within: (() => string)[] = []; // texts built only if a resolved message needs them
     for (const measure of ['basis', 'markIndex'] as const) {
       const value = m[measure];
       if (value === null) continue;
@@ -125,7 +125,7 @@ export function checkBasis(inputs: readonly BasisInput[], history: SeriesHistory
       const overBps = Math.abs(value) > limit;
       const overZ = z !== null && Math.abs(z) >= t.zScore;
       if (!overBps && !overZ) {
-        within.push(`${NAMES[measure]} ${formatBps(value)} (limit ${formatBps(limit)}${z === null ? '' : `, z ${formatNumber(z, 1)} within ${formatNumber(t.zScore, 1)}`})`);
+        within.push(() => `${NAMES[measure]} ${formatBps(value)} (limit ${formatBps(limit)}${z === null ? '' : `, z ${formatNumber(z, 1)} within ${formatNumber(t.zScore, 1)}`})`);
         continue;
       }
       const reference = z !== null ? stats.mean : 0;
@@ -134,13 +134,13 @@ export function checkBasis(inputs: readonly BasisInput[], history: SeriesHistory
       breaches.push({ measure, value, limit, z, stats, overBps, overZ, against });
     }
     if (breaches.length === 0) {
-      reportClear(ctx, {
+      reportClear(ctx, 'basis', p.positionId, () => ({
         kind: 'basis',
         subject: p.positionId,
-        message: within.length > 0 ? `Back within bounds: ${within.join('; ')}.` : 'No basis measure beyond its limit.',
+        message: within.length > 0 ? `Back within bounds: ${within.map((w) => w()).join('; ')}.` : 'No basis measure beyond its limit.',
         data: { spotPrice: input.spotPrice, perpPrice: input.perpPrice, markPrice: input.markPrice, indexPrice: input.indexPrice, basisBps: m.basis, markIndexBps: m.markIndex, maxBps: t.maxBps, markIndexMaxBps: t.markIndexMaxBps },
         nextFundingTime: input.nextFundingTime ?? null,
-      });
+      }));
       return;
     }
     const severity = breaches.map(severityOf).reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'info' as Severity);

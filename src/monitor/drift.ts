@@ -174,18 +174,21 @@ export function checkDrift(inputs: readonly DriftInput[], t: DriftThresholds, ct
     const p = input.position;
     if (p.state !== 'open' || input.mark === null) return;
     if (p.spotQty === 0 && p.perpContracts === 0) {
-      reportClear(ctx, { kind: 'delta_drift', subject: p.positionId, message: 'Both legs are flat: nothing left to hedge.', data: { spotQty: 0, perpContracts: 0, threshold: t.threshold } });
+      reportClear(ctx, 'delta_drift', p.positionId, () => ({ kind: 'delta_drift', subject: p.positionId, message: 'Both legs are flat: nothing left to hedge.', data: { spotQty: 0, perpContracts: 0, threshold: t.threshold } }));
       return;
     }
     const a = assessDrift(input, t);
     if (!a.beyond) {
-      const net = `${a.delta.exposure > 0 ? '+' : ''}${formatQty(a.delta.exposure)} ${p.base}`;
-      reportClear(ctx, {
+      const mark = input.mark;
+      reportClear(ctx, 'delta_drift', p.positionId, () => {
+        const net = `${a.delta.exposure > 0 ? '+' : ''}${formatQty(a.delta.exposure)} ${p.base}`;
+        return {
         kind: 'delta_drift',
         subject: p.positionId,
-        message: `Hedge back within ${formatPct(t.threshold)}: drift ${formatPct(a.drift)} of the spot leg (net ${net} at mark ${formatPrice(input.mark)}).`,
+        message: `Hedge back within ${formatPct(t.threshold)}: drift ${formatPct(a.drift)} of the spot leg (net ${net} at mark ${formatPrice(mark)}).`,
         data: { drift: a.drift, exposure: a.delta.exposure, exposureQuote: a.delta.exposureQuote, mark: input.mark, spotQty: p.spotQty, perpContracts: p.perpContracts, threshold: t.threshold },
         nextFundingTime: input.nextFundingTime ?? null,
+        };
       });
       return;
     }

@@ -113,12 +113,12 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
       );
     } else {
       const within = apr < 0 ? ` (within the ${formatPct(t.flipToleranceApr, 2)} APR flip tolerance)` : '';
-      reportClear(ctx, {
+      reportClear(ctx, 'funding_flip', base.subject, () => ({
         ...base,
         kind: 'funding_flip',
         message: `Funding no longer against the position: ${rateText(s)} = ${formatPct(apr, 2)} APR in the position's favour${within}.`,
         data: { ...data, flipToleranceApr: t.flipToleranceApr },
-      });
+      }));
     }
     if (apr < t.exitApr) {
       out.push(
@@ -135,12 +135,12 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
         ),
       );
     } else {
-      reportClear(ctx, {
+      reportClear(ctx, 'funding_below_exit', base.subject, () => ({
         ...base,
         kind: 'funding_below_exit',
         message: `Funding back at or above the exit threshold ${formatPct(t.exitApr, 2)}: ${rateText(s)} = ${formatPct(apr, 2)} APR in the position's favour.`,
         data: { ...data, exitApr: t.exitApr },
-      });
+      }));
     }
     const baseline = baselineIntervalHours ?? p.intervalHours;
     if (Math.abs(s.intervalHours - baseline) > 1e-9 * baseline) {
@@ -159,12 +159,12 @@ export function checkFunding(inputs: readonly FundingInput[], t: FundingThreshol
         ),
       );
     } else {
-      reportClear(ctx, {
+      reportClear(ctx, 'interval_change', base.subject, () => ({
         ...base,
         kind: 'interval_change',
         message: `Funding interval back to ${formatNumber(baseline, 2)}h: ${p.venue} settles ${p.perpSymbol} every ${formatNumber(s.intervalHours, 2)}h.`,
         data: { ...data, baselineIntervalHours: baseline },
-      });
+      }));
     }
   });
   return out;

@@ -61,12 +61,12 @@ export function checkStaleData(items: readonly DataAge[], t: HealthThresholds, c
     const age = d.receivedAt === null ? Infinity : ctx.now - d.receivedAt;
     const what = d.symbol === null ? `${d.venue} market data` : `${d.symbol} on ${d.venue}`;
     if (age <= allowed) {
-      reportClear(ctx, {
+      reportClear(ctx, 'stale_data', d.positionId ?? d.venue, () => ({
         kind: 'stale_data',
         subject: d.positionId ?? d.venue,
         message: `Data fresh again: ${what} last received ${formatUtc(d.receivedAt as number)}, ${duration(Math.max(0, age))} ago (allowed ${duration(allowed)}).`,
         data: { ageMs: age, receivedAt: d.receivedAt, allowedMs: allowed, positions: d.positions },
-      });
+      }));
       return;
     }
     const severity: Severity = d.positions === 0 ? 'info' : age > STALE_CRITICAL_FACTOR * allowed ? 'critical' : 'warning';
@@ -110,12 +110,12 @@ export function checkVenues(reports: readonly VenueScanReport[], positionsByVenu
     } else if (r.status === 'closed' && held > 0) {
       why = `closed since ${r.since}: ${r.note}`;
     } else {
-      reportClear(ctx, {
+      reportClear(ctx, 'venue_down', r.venue, () => ({
         kind: 'venue_down',
         subject: r.venue,
         message: r.status === 'closed' ? `${r.venue} is closed, and no position is held there any more.` : `${r.venue} answers again: the last scan read it.`,
         data: { status: r.status, positions: held },
-      });
+      }));
       continue;
     }
     const heldText = held === 0 ? 'No open position there.' : `${held} open position${held === 1 ? '' : 's'} there, left as they are: check them on the venue.`;
@@ -171,12 +171,12 @@ export function checkJobs(jobs: readonly JobHealth[], t: HealthThresholds, ctx: 
     const late = j.periodMs !== null && j.periodMs > 0 && silentMs > t.lateTickFactor * j.periodMs;
     if (skipped === 0 && failed === 0 && !late) {
       const every = j.periodMs !== null && j.periodMs > 0 ? `, every ${duration(j.periodMs)} expected` : '';
-      reportClear(ctx, {
+      reportClear(ctx, 'missed_ticks', s.name, () => ({
         kind: 'missed_ticks',
         subject: s.name,
         message: `Job ${s.name} on time again: last tick started ${s.lastStartedAt === null ? 'never' : formatUtc(s.lastStartedAt)}${every}; none skipped or failed since the previous check.`,
         data: { skipped, failed, silentMs, periodMs: j.periodMs, lastStartedAt: s.lastStartedAt, runs: s.runs },
-      });
+      }));
       return;
     }
     const problems: string[] = [];

@@ -213,14 +213,17 @@ export function checkMargin(inputs: readonly MarginInput[], t: MarginThresholds,
     const a = assessMargin(input, t);
     if (!a.below) {
       const dist = a.liquidation.distance;
-      const where = a.liquidation.price === null ? 'no liquidation price' : `liquidates at ${formatPrice(a.liquidation.price)}`;
-      const far = Number.isFinite(dist) ? `${formatPct(dist)} from liquidation` : 'out of reach of liquidation';
-      reportClear(ctx, {
+      const mark = input.mark;
+      reportClear(ctx, 'margin', p.positionId, () => {
+        const where = a.liquidation.price === null ? 'no liquidation price' : `liquidates at ${formatPrice(a.liquidation.price)}`;
+        const far = Number.isFinite(dist) ? `${formatPct(dist)} from liquidation` : 'out of reach of liquidation';
+        return {
         kind: 'margin',
         subject: p.positionId,
-        message: `Perp back above the ${formatPct(t.floor)} floor: ${far} (${where}, mark ${formatPrice(input.mark)}).`,
+        message: `Perp back above the ${formatPct(t.floor)} floor: ${far} (${where}, mark ${formatPrice(mark)}).`,
         data: { distance: Number.isFinite(dist) ? dist : null, liquidationPrice: a.liquidation.price, liquidationSource: input.margin.kind, mark: input.mark, equity: a.equity, floor: t.floor },
         nextFundingTime: input.nextFundingTime ?? null,
+        };
       });
       return;
     }

@@ -10,7 +10,7 @@ import { AlertManager, type AlertKey, type AlertSender, type SendContext } from 
 import { renderText } from '../../src/alerts/message.js';
 import { toPayload } from '../../src/alerts/payload.js';
 import { AlertStore } from '../../src/alerts/store.js';
-import type { Alert, ClearReport } from '../../src/domain/alert.js';
+import type { Alert, QuietKey } from '../../src/domain/alert.js';
 import type { FundingSnapshot } from '../../src/domain/market.js';
 import type { VenueScanReport } from '../../src/engine/scanner.js';
 import { sinceFromFiring, type CheckContext } from '../../src/monitor/alert-build.js';
@@ -47,7 +47,7 @@ async function episode(steps: readonly Evaluate[], checked: readonly AlertKey[],
   let previous: readonly Alert[] = [];
   for (const [i, step] of steps.entries()) {
     const now = T0 + i * MIN;
-    const clear: ClearReport[] = [];
+    const clear: QuietKey[] = [];
     const firing = step({ now, since: sinceFromFiring(previous), onClear: (c) => clear.push(c) });
     const last = i === steps.length - 1;
     await manager.tick({ now, firing, checked, clear, ...(last ? { gone } : {}) });
