@@ -22,7 +22,9 @@ const UNTIL = '2026-01-05T20:00:00Z';
 // A 5-minute scan keeps a simulated day cheap. The monitor runs at second 30 of each minute:
 // on the whole minute it would take the T−60 s slot of the pre-settlement check, which then
 // never runs (reported separately), and that check is one of the ticks a kill must not disturb.
-const CONFIG = { jobs: { scan: '*/5 * * * *', monitor: '30 * * * * *' } };
+// The 15% switch threshold (the default is 50%) makes the day's first close, a switch at 19:30, that
+// the kills below must get through.
+const CONFIG = { jobs: { scan: '*/5 * * * *', monitor: '30 * * * * *' }, strategy: { switchMinAprGain: 0.15 } };
 
 let cfg: string;
 let refDb: string;
