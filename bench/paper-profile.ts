@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/util/paths.js';
+import { runIfMain } from './run-if-main.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -95,12 +95,4 @@ export async function benchPaperProfile(): Promise<Record<string, unknown>> {
   return { name: 'paper-profile-5d', ...summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile) };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchPaperProfile().then(
-    (r) => console.log(JSON.stringify(r)),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchPaperProfile);

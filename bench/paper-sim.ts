@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/util/paths.js';
+import { runIfMain } from './run-if-main.js';
 
 const DAYS = 30;
 
@@ -71,12 +72,4 @@ export async function benchPaperSim(): Promise<Record<string, unknown>> {
   return { ...main, compare: others };
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchPaperSim().then(
-    (r) => console.log(JSON.stringify(r)),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchPaperSim);

@@ -14,9 +14,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { packageRoot } from '../src/util/paths.js';
+import { runIfMain } from './run-if-main.js';
 
 const FOR = process.env['CARRY_BENCH_SINKS_FOR'] ?? '3d';
 /** The receivers close themselves after this, whatever happens to the runs. */
@@ -124,12 +124,4 @@ export async function benchPaperSinks(): Promise<Record<string, unknown>> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  benchPaperSinks().then(
-    (r) => console.log(JSON.stringify(r)),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchPaperSinks);
