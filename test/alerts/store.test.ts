@@ -59,16 +59,22 @@ function episode(over: Partial<Episode>): Episode {
   };
 }
 
+/** A ledger file as an older carry left it: migrations 1..version only, still open for setup. */
+function ledgerAtVersion(f: string, version: number): Database.Database {
+  const raw = new Database(f);
+  raw.pragma(`application_id = ${CARRY_APPLICATION_ID}`);
+  raw.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    INSERT INTO meta VALUES ('schema_version', '0'), ('mode', 'paper'), ('created_at', '1'), ('carry_version', 'old');`);
+  for (const m of MIGRATIONS.slice(0, version)) m.up(raw);
+  raw.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(version));
+  return raw;
+}
+
 describe('migrations 3 to 5', () => {
   it('adds the alert tables to a version 2 ledger, keeping its events', () => {
     const f = file();
     // A ledger as the previous carry left it: migrations 1 and 2 only.
-    const raw = new Database(f);
-    raw.pragma(`application_id = ${CARRY_APPLICATION_ID}`);
-    raw.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-      INSERT INTO meta VALUES ('schema_version', '0'), ('mode', 'paper'), ('created_at', '1'), ('carry_version', 'old');`);
-    for (const m of MIGRATIONS.slice(0, 2)) m.up(raw);
-    raw.prepare(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`).run();
+    const raw = ledgerAtVersion(f, 2);
     raw.prepare(`INSERT INTO events (ts, type, payload) VALUES (?, 'wallet.funded', ?)`).run(T0, JSON.stringify({ type: 'wallet.funded', ts: T0, venue: 'binance', currency: 'USDT', amount: 1000 }));
     raw.close();
 
@@ -91,12 +97,7 @@ describe('migrations 3 to 5', () => {
 describe('migration 5: deliveries on the delivery clock', () => {
   it('a delivery an older carry left pending starts its give-up budget at the upgrade and is due at once; settled ones keep their times', () => {
     const f = file();
-    const raw = new Database(f);
-    raw.pragma(`application_id = ${CARRY_APPLICATION_ID}`);
-    raw.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-      INSERT INTO meta VALUES ('schema_version', '0'), ('mode', 'paper'), ('created_at', '1'), ('carry_version', 'old');`);
-    for (const m of MIGRATIONS.slice(0, 3)) m.up(raw);
-    raw.prepare(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`).run();
+    const raw = ledgerAtVersion(f, 3);
     // A sim that ran past today left one message pending on the webhook (ts on the run's clock).
     const simTs = Date.UTC(2099, 0, 1);
     raw.prepare(
