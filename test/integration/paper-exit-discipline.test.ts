@@ -14,10 +14,9 @@
  * which instants are looked at, not the market.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
-import { paperConfig, summariseLedger } from '../support/paper-ledger.js';
+import { ledgerRows, paperConfig, summariseLedger } from '../support/paper-ledger.js';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 0, 5); // DEFAULT_SIM_START
@@ -40,12 +39,7 @@ let cfg: string;
 let rows: Row[];
 
 function all<T>(query: string): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(query).all() as T[];
-  } finally {
-    conn.close();
-  }
+  return ledgerRows<T>(db, query);
 }
 
 describe('exit discipline on sim:11 over 14 days', () => {

@@ -4,10 +4,9 @@
  * ledger's own rows (summed here in SQL, independently of the P&L code).
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
-import { paperConfig } from '../support/paper-ledger.js';
+import { ledgerRows, paperConfig } from '../support/paper-ledger.js';
 
 const UNTIL = '2026-01-05T20:00:00Z'; // by then positions were opened, one closed, funding paid
 
@@ -23,12 +22,7 @@ function parseSummary(text: string): Record<string, number> {
 }
 
 function sql<T>(query: string): T {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(query).get() as T;
-  } finally {
-    conn.close();
-  }
+  return ledgerRows<T>(db, query)[0] as T;
 }
 
 describe('reports on a paper ledger', () => {

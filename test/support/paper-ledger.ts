@@ -71,13 +71,18 @@ export interface EventRow {
   readonly payload: string;
 }
 
-export function eventRows(db: string): EventRow[] {
+/** The rows of one read-only query on the ledger file `db`. */
+export function ledgerRows<T>(db: string, query: string): T[] {
   const conn = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    return conn.prepare(`SELECT seq, ts, type, position_id, payload FROM events ORDER BY seq`).all() as EventRow[];
+    return conn.prepare(query).all() as T[];
   } finally {
     conn.close();
   }
+}
+
+export function eventRows(db: string): EventRow[] {
+  return ledgerRows<EventRow>(db, `SELECT seq, ts, type, position_id, payload FROM events ORDER BY seq`);
 }
 
 export function eventsHash(db: string): string {
