@@ -121,20 +121,6 @@ export function encodeSeriesOf(series: Iterable<readonly [string, readonly Serie
   return { s: out };
 }
 
-/** Keyed points (each series oldest first, as SeriesHistory.points() gives them) as groups. */
-export function encodeSeries(points: readonly KeyedPoint[]): { readonly s: readonly SeriesGroup[] } {
-  const groups = new Map<string, { first: number; last: number; readonly flat: number[] }>();
-  for (const p of points) {
-    const g = groups.get(p.key);
-    if (g === undefined) groups.set(p.key, { first: p.ts, last: p.ts, flat: [0, p.value] });
-    else {
-      g.flat.push(p.ts - g.last, p.value);
-      g.last = p.ts;
-    }
-  }
-  return { s: [...groups].map(([key, g]) => [key, g.first, g.flat] as const) };
-}
-
 export function decodeSeries(stored: StoredSeries): KeyedPoint[] {
   if (Array.isArray(stored)) return [...(stored as readonly KeyedPoint[])];
   const out: KeyedPoint[] = [];
