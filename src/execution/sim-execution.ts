@@ -40,7 +40,7 @@ import { fromSteps, orderProblem, stepsIn } from '../pricing/lots.js';
 import { withinLimit } from '../pricing/sizing.js';
 import { amountModel, amountToBase, amountToQuote } from '../pricing/units.js';
 import type { VenueMarketData } from '../venues/port.js';
-import type { ExecutedFill, ExecutionPort, OrderRequest, OrderResult } from './port.js';
+import type { ExecutedFill, ExecutionPort, OrderLookup, OrderRef, OrderRequest, OrderResult, VenueOpenOrder } from './port.js';
 
 /** The current book of one market; throws CarryError on transport faults. */
 export type BookSource = (venue: VenueId, symbol: string, depth: number) => Promise<OrderBook>;
@@ -96,6 +96,21 @@ export class SimExecution implements ExecutionPort {
         : await this.match(req, ts);
     this.done.set(req.clientOrderId, result);
     return result;
+  }
+
+  /** An IOC here is final the moment it is answered: known ids are final, others unknown. */
+  fetchOrder(ref: OrderRef): Promise<OrderLookup> {
+    const seen = this.done.get(ref.clientOrderId);
+    return Promise.resolve(seen === undefined ? { kind: 'unknown' } : { kind: 'final', result: seen });
+  }
+
+  /** Nothing rests on the simulated venue, so cancelling only reports how the order ended. */
+  cancelOrder(ref: OrderRef): Promise<OrderLookup> {
+    return this.fetchOrder(ref);
+  }
+
+  openOrders(_venue: VenueId, _symbols?: readonly string[]): Promise<readonly VenueOpenOrder[]> {
+    return Promise.resolve([]);
   }
 
   private async match(req: OrderRequest, ts: number): Promise<OrderResult> {
