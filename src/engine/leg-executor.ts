@@ -323,7 +323,8 @@ function checkMarkets(spec: PositionSpec, m: PositionMarkets): void {
   }
 }
 
-function fillEvent(
+/** One venue fill as the ledger's order.fill: fill ids are `${orderId}#n`, n from 1 in venue order. */
+export function fillEvent(
   market: Market,
   leg: LegKind,
   side: OrderSide,
