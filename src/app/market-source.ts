@@ -44,6 +44,8 @@ export interface OpenMarketOptions {
   readonly replayAt?: 'end' | 'ready' | number | undefined;
   /** Sim only: number of bases (benchmarks). */
   readonly simBases?: number | undefined;
+  /** Live only: each venue's test environment (--testnet, venues.md §2); refused where none. */
+  readonly testnet?: boolean | undefined;
   readonly log: Logger;
 }
 
@@ -109,7 +111,7 @@ export function openMarketSource(cfg: Config, spec: MarketSpec, opts: OpenMarket
     let finalProfile = profile;
     if (spec.kind === 'live') {
       // Market data needs no keys: secrets are never handed to scan/paper adapters.
-      const created = createCcxtExchange(name, vcfg);
+      const created = createCcxtExchange(name, vcfg, { testnet: opts.testnet === true });
       if (created.kind === 'closed') {
         closed.push({ venue: name, since: created.since, note: created.note });
         continue;

@@ -74,7 +74,7 @@ export function resolveVenue(name: string, venueConfig: Pick<VenueConfig, 'ccxtI
 export function createCcxtExchange(
   name: string,
   venueConfig: VenueConfig,
-  opts: { readonly secrets?: VenueSecrets } = {},
+  opts: { readonly secrets?: VenueSecrets; readonly testnet?: boolean } = {},
 ): CreatedExchange {
   const resolved = resolveVenue(name, venueConfig);
   const { profile, ccxtId } = resolved;
@@ -93,9 +93,22 @@ export function createCcxtExchange(
     enableRateLimit: true,
   };
   const exchange = new (cls as new (config: Record<string, unknown>) => Exchange)(config);
+  if (opts.testnet === true) useTestnet(name, profile, exchange);
   // The generic profile learns the precision mode from the instance (only known after construction).
   const finalProfile = profile.precisionMode === null ? { ...profile, precisionMode: exchange.precisionMode ?? null } : profile;
   return { kind: 'open', name, ccxtId, profile: finalProfile, exchange, calls: asCcxtCalls(exchange) };
+}
+
+/** Points an instance at the venue's test environment, or refuses (never the real one silently). */
+function useTestnet(name: string, profile: VenueProfile, exchange: Exchange): void {
+  const refuse = (why: string) => new CarryError('CARRY_CONFIG_INVALID', 'stop', `--testnet: venues.${name} (${profile.id}) ${why}; disable the venue or run without --testnet`);
+  if (profile.testnet === null) throw refuse('has no test environment');
+  if (profile.testnet === 'demo') {
+    exchange.enableDemoTrading(true);
+    return;
+  }
+  if ((exchange.urls as Record<string, unknown>)['test'] === undefined) throw refuse(`has no sandbox in ccxt ${ccxtPackageVersion()}`);
+  exchange.setSandboxMode(true);
 }
 
 /**

@@ -78,6 +78,13 @@ export interface VenueProfile {
   /** Order-book depths the venue accepts: the adapter asks for the smallest allowed >= wanted. */
   readonly bookLimits: { readonly allowed?: readonly number[]; readonly max?: number };
   readonly status: VenueStatus;
+  /**
+   * How `--testnet` reaches the venue's test environment (venues.md §2). 'demo': ccxt
+   * enableDemoTrading(true) (Binance: setSandboxMode throws NotSupported on private futures calls,
+   * so its demo hosts are the only working test environment); 'sandbox': ccxt setSandboxMode(true)
+   * (Bybit api-testnet, OKX's x-simulated-trading header, Deribit test.deribit.com); null: none.
+   */
+  readonly testnet: 'demo' | 'sandbox' | null;
 }
 
 const OPEN: VenueStatus = { kind: 'open' };
@@ -110,6 +117,7 @@ const binance: VenueProfile = {
   swapQuoteVolume: 'ccxt',
   // USDT-M /fapi/v1/depth accepts only these limits (spot accepts more; the smaller set is safe for both).
   bookLimits: { allowed: [5, 10, 20, 50, 100, 500, 1000] },
+  testnet: 'demo',
   status: OPEN,
 };
 
@@ -140,6 +148,7 @@ const bybit: VenueProfile = {
   // /v5/market/orderbook: linear 1-500; spot 1-200 in current docs (ccxt 4.5.84's comment still
   // says 1-50). 200 is accepted for both in current docs.
   bookLimits: { max: 200 },
+  testnet: 'sandbox',
   status: OPEN,
 };
 
@@ -166,6 +175,7 @@ const okx: VenueProfile = {
   swapAmountUnit: { linear: 'contracts', inverse: 'contracts' },
   swapQuoteVolume: 'infoBaseTimesLast',
   bookLimits: { max: 400 },
+  testnet: 'sandbox',
   status: OPEN,
 };
 
@@ -192,6 +202,7 @@ const deribit: VenueProfile = {
   swapAmountUnit: { linear: 'base', inverse: 'quote' },
   swapQuoteVolume: 'ccxt',
   bookLimits: { allowed: [1, 5, 10, 20, 50, 100, 1000, 10000] },
+  testnet: 'sandbox',
   status: OPEN,
 };
 
@@ -211,6 +222,7 @@ const bitmex: VenueProfile = {
   swapAmountUnit: { linear: 'contracts', inverse: 'contracts' },
   swapQuoteVolume: 'ccxt',
   bookLimits: {},
+  testnet: null,
   status: {
     kind: 'closed',
     since: '2026-09-23',
@@ -250,6 +262,8 @@ export function genericProfile(id: string, precisionMode: number | null = null):
     swapAmountUnit: { linear: 'contracts', inverse: 'contracts' },
     swapQuoteVolume: 'ccxt',
     bookLimits: {},
+    // Whether ccxt knows a test host for it is only known from the instance (urls.test).
+    testnet: 'sandbox',
     status: OPEN,
   };
 }

@@ -98,6 +98,37 @@ describe('createCcxtExchange', () => {
   });
 });
 
+describe('createCcxtExchange --testnet (venues.md §2)', () => {
+  const api = (name: string) => {
+    const created = createCcxtExchange(name, cfg(), { testnet: true });
+    if (created.kind !== 'open') throw new Error('closed');
+    return { urls: JSON.stringify(created.exchange.urls['api']), headers: created.exchange.headers as Record<string, string> };
+  };
+
+  it.each([
+    ['binance', 'demo-fapi.binance.com'],
+    ['bybit', 'api-testnet.'],
+    ['deribit', 'test.deribit.com'],
+  ])('%s is pointed at its test hosts', (name, host) => {
+    expect(api(name).urls).toContain(host);
+  });
+
+  it('okx trades simulated through its header', () => {
+    expect(api('okx').headers['x-simulated-trading']).toBe('1');
+  });
+
+  it('without --testnet the real hosts stay', () => {
+    const created = createCcxtExchange('binance', cfg());
+    if (created.kind !== 'open') throw new Error('closed');
+    expect(JSON.stringify(created.exchange.urls['api'])).not.toContain('demo-');
+  });
+
+  it('a venue ccxt knows no test host for is refused by name, never left on the real one', () => {
+    // kraken has no urls.test in ccxt 4.5.84
+    expect(() => createCcxtExchange('kraken', cfg(), { testnet: true })).toThrow(/--testnet: venues\.kraken \(kraken\) has no sandbox/);
+  });
+});
+
 describe('deepMerge', () => {
   it.each([
     [{ a: { b: 1, c: 2 } }, { a: { c: 3 } }, { a: { b: 1, c: 3 } }],
