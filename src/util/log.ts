@@ -1,6 +1,8 @@
 /**
  * pino, one child logger per module. Logs go to stderr so stdout stays clean for
- * `--json` output. Secrets are redacted by path wherever they appear in a log object.
+ * `--json` output. Secrets are redacted by path wherever they appear in a log object, and by
+ * value in every line written (an error message or a URL can carry a key where no path rule
+ * looks: live trading registers each venue's key, secret and password at start).
  */
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -42,6 +44,29 @@ export const REDACT_PATHS = [
 
 let root: Logger = pino({ level: 'silent' });
 
+/** Values never written to a log line, whatever field or message they hide in. */
+const secretValues = new Set<string>();
+/**
+ * Shorter values are not scrubbed: they would censor ordinary words and numbers, and no venue
+ * issues keys that short.
+ */
+export const MIN_SCRUBBED_LENGTH = 6;
+
+/** Registers values (API keys, secrets, passwords) to be censored in every later log line. */
+export function registerSecrets(values: readonly (string | undefined)[]): void {
+  for (const v of values) if (v !== undefined && v.length >= MIN_SCRUBBED_LENGTH) secretValues.add(v);
+}
+
+/** Replaces every registered secret in a serialised line, raw or as JSON escaped it. */
+export function scrubSecrets(line: string): string {
+  let out = line;
+  for (const v of secretValues) {
+    const escaped = JSON.stringify(v).slice(1, -1);
+    for (const form of escaped === v ? [v] : [v, escaped]) if (out.includes(form)) out = out.split(form).join('[redacted]');
+  }
+  return out;
+}
+
 export interface LogOptions {
   readonly level: string;
   readonly format: LogFormat;
@@ -55,6 +80,7 @@ export function initLogging(opts: LogOptions): Logger {
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
+    hooks: { streamWrite: scrubSecrets },
   };
   if (usePretty) {
     const stream = pretty({
