@@ -1,4 +1,8 @@
-export const EXIT = { ok: 0, failure: 1, badInput: 2, noVenue: 3 } as const;
+/**
+ * 4: live trading refused to start over credentials (a key missing or rejected by the venue);
+ * 5: live trading halted (reconciliation found a mismatch, or the kill switch is on).
+ */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, noVenue: 3, credentials: 4, halted: 5 } as const;
 
 /** Where a command writes: injectable so tests run commands in-process. */
 export interface CommandIO {
