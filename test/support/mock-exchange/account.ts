@@ -177,7 +177,7 @@ export class Engine {
     const { market, side } = req;
     const now = this.now;
     if (!(req.amount > 0)) return { ok: false, reason: 'badQuantity' };
-    const dup = this.orders.some((o) => o.clientId === req.clientId && (this.cfg.clientIdScope === 'all' || this.isOpen(o)));
+    const dup = req.clientId !== '' && this.orders.some((o) => o.clientId === req.clientId && (this.cfg.clientIdScope === 'all' || this.isOpen(o)));
     if (dup) return { ok: false, reason: 'duplicateClientId' };
 
     let maxQty = req.amount;
