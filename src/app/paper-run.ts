@@ -3,13 +3,7 @@
  * the real (or simulated, or replayed) books, the engine, and the scheduler for the clock in use.
  * Used by `carry paper`, the tests and the benchmark alike.
  */
-import { createDispatcher } from '../alerts/dispatcher.js';
-import { alertSettingsFromConfig, AlertManager } from '../alerts/manager.js';
-import { createSinks } from '../alerts/sinks/from-config.js';
-import { AlertStore } from '../alerts/store.js';
-import { DeliveryWorker } from '../alerts/worker.js';
 import type { Config } from '../config/schema.js';
-import { WallClock } from '../domain/clock.js';
 import { CarryError } from '../domain/errors.js';
 import type { EquitySnapshot } from '../domain/events.js';
 import type { PnlTotals } from '../pricing/pnl.js';
@@ -22,6 +16,7 @@ import { scannerFor } from './scanner.js';
 import { bookSourceFrom, SimExecution } from '../execution/sim-execution.js';
 import { Ledger } from '../store/ledger.js';
 import { moduleLogger, type Logger } from '../util/log.js';
+import { openAlerting, type Alerting } from './alerting.js';
 import { carryVersion } from './context.js';
 import { openMarketSource, type MarketSource } from './market-source.js';
 import type { MarketSpec } from './market-spec.js';
@@ -99,29 +94,15 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     throw e;
   }
   // Alerts live in the ledger file, through their own connection (the manager's transactions).
-  let alertStore: AlertStore;
+  let alerting: Alerting;
   try {
-    alertStore = AlertStore.open(ledger.path, { mode: 'paper', carryVersion: carryVersion() });
+    alerting = openAlerting(config, ledger.path, 'paper', log, { deliveryGraceMs: opts.deliveryGraceMs });
   } catch (e) {
     ledger.close();
     source.close();
     throw e;
   }
-  const alertLog = moduleLogger('alerts');
-  const { sinks, problems: sinkProblems } = createSinks(config.alerts.sinks, { env: process.env, log: alertLog });
-  for (const problem of sinkProblems) log.warn({ problem }, 'alert sink cannot send');
-  const dispatcher = createDispatcher(sinks, { log: alertLog });
-  // Delivery runs on the wall clock whatever the market's clock: the sinks are real endpoints
-  // (src/alerts/worker.ts). Messages keep the run's clock.
-  const deliveryClock = new WallClock();
-  const manager = new AlertManager({
-    store: alertStore,
-    sender: (alert, names, ctx) => dispatcher.send(alert, names, ctx),
-    sinks: sinks.map((s) => s.name),
-    clock: deliveryClock,
-    settings: alertSettingsFromConfig(config.alerts),
-  });
-  const delivery = new DeliveryWorker({ manager, clock: deliveryClock, log: alertLog, ...(opts.deliveryGraceMs === undefined ? {} : { graceMs: opts.deliveryGraceMs }) });
+  const { delivery, sinkProblems } = alerting;
   let jobStats: () => readonly JobStats[] = () => [];
 
   const params = rankParamsFromConfig(config.scan, config.strategy);
@@ -135,7 +116,7 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
     params,
     config,
     log: moduleLogger('engine'),
-    alerts: { manager, delivery, firing: () => alertStore.firing().map((e) => e.alert), jobStats: () => jobStats() },
+    alerts: alerting.engineAlerts(() => jobStats()),
   });
 
   let stopRequested = false;
@@ -196,10 +177,8 @@ export async function startPaperRun(opts: PaperRunOptions): Promise<PaperRun> {
   };
 
   const done = run().finally(async () => {
-    // Bounded: attempts in flight get the grace, everything else stays pending for the next start.
-    await delivery.stop().catch(() => undefined);
+    await alerting.close();
     source.close();
-    alertStore.close();
     ledger.close();
   });
   return {
