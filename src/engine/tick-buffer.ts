@@ -62,15 +62,16 @@ export interface CommitDeps {
   readonly equity: () => EquitySnapshot;
 }
 
-/** A tick's buffer, appended as one transaction ('per_event': what is left of it); the summary counts every event of the tick. */
+/** When the commit ran, and how many events the tick wrote in all (every mode: its events, plus the equity snapshot). */
 export interface CommitResult {
   readonly at: number;
   readonly events: number;
 }
 
 /**
- * One transaction: the tick's pending events, then (with `equity`) a snapshot computed from the
- * ledger as those events left it, then the checkpoint.
+ * One transaction: the tick's pending events ('per_event': none left), then (with `equity`) a
+ * snapshot computed from the ledger as the tick's events left it, then the checkpoint. The cached
+ * reads are dropped when any event of the tick (committed now or before) changed them.
  */
 export function commitTick(d: CommitDeps, buffer: TickBuffer, equity: boolean): CommitResult {
   const now = d.clock.now();
