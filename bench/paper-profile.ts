@@ -30,12 +30,12 @@ const STEPS: readonly (readonly [string, string, string])[] = [
   ['scan: order books (sim generation + normalising)', 'fetchOrderBook', 'venues/ccxt-venue.js'],
   ['scan: funding and tickers', 'fetchSnapshot', 'venues/ccxt-venue.js'],
   ['ledger commits (events, projections, checkpoint)', 'append', 'store/ledger.js'],
-  ['engine checkpoint (building it)', 'checkpoint', 'engine/engine.js'],
+  ['engine checkpoint (building it)', 'checkpoint', 'engine/engine-checkpoint.js'],
   ['monitor tick', 'monitorTick', 'engine/engine.js'],
-  ['alert checks and their records', 'recordAlerts', 'engine/engine.js'],
-  ['decide + execute', 'decideAndExecute', 'engine/engine.js'],
+  ['alert checks and their records', 'recordAlerts', 'engine/alerts-tick.js'],
+  ['decide + execute', 'decideAndExecute', 'engine/trading.js'],
   ['ranking', 'rankRows', 'spot-perp-carry/rank.js'],
-  ['funding accrual', 'accrueFunding', 'engine/engine.js'],
+  ['funding accrual', 'accrueFunding', 'engine/funding-tick.js'],
   ['garbage collection', '(garbage collector)', ''],
 ];
 
