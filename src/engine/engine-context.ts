@@ -56,6 +56,12 @@ export interface EngineOptions {
    * (live: every order is in the store before it is sent and its answer as soon as it comes).
    */
   readonly commit?: CommitMode;
+  /**
+   * The opening wallet of a new ledger, per venue and currency. Default: the paper wallet from
+   * config.paper. Live passes what the venues hold at its first start, so the ledger's equity
+   * starts from the real account rather than an invented one.
+   */
+  readonly initialWallet?: ReadonlyMap<VenueId, Readonly<Record<string, number>>>;
 }
 
 export interface EngineAlerts {

@@ -23,7 +23,7 @@
  *   reporting.ts          P&L, equity snapshots, the daily summary
  *   capital-view.ts       what the engine knows of its capital (paper: the ledger's wallet)
  */
-import type { EquitySnapshot, LedgerEvent } from '../domain/events.js';
+import type { EquitySnapshot, LedgerEvent, WalletFunded } from '../domain/events.js';
 import type { FundingSnapshot, VenueId } from '../domain/market.js';
 import type { PositionPnl, totalPnl } from '../pricing/pnl.js';
 import type { Logger } from '../util/log.js';
@@ -38,8 +38,9 @@ import { autoRebalance } from './rebalancing.js';
 import { equity, equityDue, logDailySummary, pnl } from './reporting.js';
 import type { TradingState } from './risk-gate.js';
 import type { ScanResult } from './scanner.js';
+import type { PositionRow } from '../store/rows.js';
 import { commitTick, eventWriter, TickBuffer, type CommitDeps } from './tick-buffer.js';
-import { decideAndExecute, flagUnreachable, resumeInterrupted, type TradingContext } from './trading.js';
+import { decideAndExecute, flagUnreachable, flattenAll, resumeInterrupted, type FlattenReport, type TradingContext } from './trading.js';
 
 // The engine's API as it always was: callers import these from here.
 export { CHECKPOINT_KEY, type EngineCheckpoint, type PositionMarkSnapshot } from './engine-checkpoint.js';
@@ -105,12 +106,20 @@ export class CarryEngine {
     ctx.positionSeq = ledger.positions().length;
     ctx.markets = new Map(await ctx.o.scanner.loadMarkets());
     if (ledger.walletBalances().length === 0 && ledger.countEvents() === 0) {
-      const events = initialFunding(ctx.o.config.paper, ctx.markets, ctx.o.clock.now());
+      const now = ctx.o.clock.now();
+      const given = ctx.o.initialWallet;
+      const events: WalletFunded[] = given
+        ? [...given].flatMap(([venue, amounts]) =>
+            Object.entries(amounts)
+              .filter(([, amount]) => amount > 0)
+              .map(([currency, amount]): WalletFunded => ({ type: 'wallet.funded', ts: now, venue, currency, amount, reason: 'initial' })),
+          )
+        : initialFunding(ctx.o.config.paper, ctx.markets, now);
       // One transaction with the checkpoint, whatever the commit mode.
       const buffer = new TickBuffer('per_tick');
       buffer.sink(events);
       this.commit('start', buffer);
-      this.log.info({ venues: events.map((e) => `${e.venue}:${e.amount} ${e.currency}`) }, 'paper wallet funded');
+      this.log.info({ venues: events.map((e) => `${e.venue}:${e.amount} ${e.currency}`) }, given ? 'opening wallet recorded from the venues' : 'paper wallet funded');
     }
     const open = ctx.reads.openPositions();
     if (open.length > 0) this.log.info({ open: open.map((p) => `${p.positionId} ${p.state}`) }, 'resuming open positions from the ledger');
@@ -142,12 +151,7 @@ export class CarryEngine {
     // Funding first: it is owed on the holdings the ledger has at the start of the tick.
     await accrueFunding(ctx, buffer);
     const held = ctx.reads.openPositions();
-    const extra = new Map<VenueId, string[]>();
-    for (const p of held) extra.set(p.venue, [...(extra.get(p.venue) ?? []), p.spotSymbol, p.perpSymbol]);
-    const scan = await ctx.o.scanner.scan({ extraBooks: extra });
-    ctx.last = scan;
-    for (const [v, m] of scan.markets) ctx.markets.set(v, m);
-    observe(ctx, scan.funding, scan.books);
+    const scan = await this.scanHeld(held);
     if (ctx.o.alerts) recordScanBasis(ctx.basis, held, ctx.markets, scan);
     buffer.sink([scanRecord(scan, ctx.o.clock.now())]);
     flagUnreachable(ctx, scan, held, buffer);
@@ -156,6 +160,48 @@ export class CarryEngine {
     await autoRebalance(ctx, scan, buffer, rebalanced);
     await decideAndExecute(this.trading, scan, buffer);
     return this.commit(job, buffer, at, equityDue(ctx));
+  }
+
+  /**
+   * Between scans, after an interrupted open or close: a scan of the held markets only, then the
+   * positions left mid-protocol are hedged, unwound or closed. No decision, no new position. Live
+   * runs it until nothing is mid-protocol or live.legTimeoutMs has passed.
+   */
+  async recoverTick(job = 'recover'): Promise<TickSummary> {
+    const { ctx } = this;
+    const at = ctx.o.clock.now();
+    const buffer = this.buffer();
+    const held = ctx.reads.openPositions();
+    const scan = await this.scanHeld(held);
+    flagUnreachable(ctx, scan, held, buffer);
+    await resumeInterrupted(ctx, held, scan, buffer, new Set());
+    return this.commit(job, buffer, at);
+  }
+
+  /**
+   * The kill switch: every held position closed on both legs (perp orders reduce-only) on a
+   * fresh scan of its markets, whatever the trading state. The caller moves the trading state to
+   * halted first, so no decision runs in between.
+   */
+  async flattenAll(reason: string, job = 'kill'): Promise<TickSummary & FlattenReport> {
+    const { ctx } = this;
+    const at = ctx.o.clock.now();
+    const buffer = this.buffer();
+    const scan = await this.scanHeld(ctx.reads.openPositions());
+    const report = await flattenAll(ctx, scan, buffer, reason);
+    return { ...this.commit(job, buffer, at), ...report };
+  }
+
+  /** A scan with the held positions' books fetched whatever their rank, taken as the engine's last. */
+  private async scanHeld(held: readonly PositionRow[]): Promise<ScanResult> {
+    const { ctx } = this;
+    const extra = new Map<VenueId, string[]>();
+    for (const p of held) extra.set(p.venue, [...(extra.get(p.venue) ?? []), p.spotSymbol, p.perpSymbol]);
+    const scan = await ctx.o.scanner.scan({ extraBooks: extra });
+    ctx.last = scan;
+    for (const [v, m] of scan.markets) ctx.markets.set(v, m);
+    observe(ctx, scan.funding, scan.books);
+    return scan;
   }
 
   /** Funding accrual, flags and the hourly equity snapshot; uses the last scan's data. */

@@ -242,3 +242,43 @@ function flattenRequest(ctx: EngineContext, p: PositionRow, scan: ScanResult, re
     reason,
   };
 }
+
+export interface FlattenReport {
+  /** Positions now flat (closed or unwound). */
+  readonly flat: readonly string[];
+  /** Positions still holding something, with why (no book, venue refused, partial fill). */
+  readonly left: readonly { readonly positionId: string; readonly why: string }[];
+}
+
+/**
+ * The kill switch's work: every held position closed on both legs, perp orders reduce-only,
+ * whatever the trading state (the caller halts first, so nothing opens meanwhile). A position
+ * that cannot be flattened this time is reported, never skipped silently: `carry kill` says so
+ * and a second kill retries it.
+ */
+export async function flattenAll(ctx: EngineContext, scan: ScanResult, buffer: TickBuffer, reason: string): Promise<FlattenReport> {
+  const flat: string[] = [];
+  const left: { positionId: string; why: string }[] = [];
+  for (const p of ctx.reads.openPositions()) {
+    if (scan.venues.find((v) => v.venue === p.venue)?.status !== 'ok') {
+      left.push({ positionId: p.positionId, why: `${p.venue} did not answer` });
+      continue;
+    }
+    const req = flattenRequest(ctx, p, scan, `kill: ${reason}`);
+    if (!req) {
+      left.push({ positionId: p.positionId, why: `no usable book on ${p.venue} for ${p.spotSymbol} / ${p.perpSymbol}` });
+      continue;
+    }
+    const deps = executorDeps(ctx, buffer);
+    buffer.sink([{ type: 'decision', ts: ctx.o.clock.now(), venue: p.venue, symbol: p.perpSymbol, action: 'close', reason: `kill: ${reason}` }]);
+    // An interrupted open is unwound (it never was a position); anything else is closed.
+    const out =
+      p.state === 'pending_open' || p.state === 'unwinding'
+        ? await resumeUnwind(deps, req)
+        : await closePosition(deps, { ...req, exit: { kind: 'manual', rule: null, reason: `kill: ${reason}` } });
+    logOutcome(ctx.log, 'kill', out);
+    if (out.holdings.spotQty === 0 && out.holdings.perpContracts === 0) flat.push(p.positionId);
+    else left.push({ positionId: p.positionId, why: `still holds spot ${out.holdings.spotQty}, perp ${out.holdings.perpContracts} contracts` });
+  }
+  return { flat, left };
+}
