@@ -54,6 +54,8 @@ export interface ExecQuirks {
   readonly receiveWindow: 'ccxt' | number | null;
   /** fetchOpenOrders calls covering every market type carry trades, when no symbol is given. */
   readonly openOrderScopes: readonly Readonly<Record<string, unknown>>[];
+  /** ccxt instance options execution needs (merged one level deep into exchange.options). */
+  readonly options?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 const BINANCE: ExecQuirks = {
@@ -62,16 +64,15 @@ const BINANCE: ExecQuirks = {
   trades: 'myTradesOrderId',
   duplicate: /"code":\s*-4116|Duplicate order sent/i,
   receiveWindow: 'ccxt',
-  // Without a symbol binance throws unless warned off; each call covers one API (spot, fapi).
-  openOrderScopes: [
-    { type: 'spot', warnOnFetchOpenOrdersWithoutSymbol: false },
-    { type: 'swap', subType: 'linear', warnOnFetchOpenOrdersWithoutSymbol: false },
-  ],
+  // One call per API (spot, fapi). Without a symbol ccxt refuses unless told the heavier weight
+  // (spot 10×, futures 40×) is accepted: reconciliation runs this once at start.
+  openOrderScopes: [{ type: 'spot' }, { type: 'swap', subType: 'linear' }],
+  options: { fetchOpenOrders: { warnWithoutSymbol: false } },
 };
 
 export const EXEC_QUIRKS: Readonly<Record<string, ExecQuirks>> = {
   binance: BINANCE,
-  binanceusdm: { ...BINANCE, openOrderScopes: [{ warnOnFetchOpenOrdersWithoutSymbol: false }] },
+  binanceusdm: { ...BINANCE, openOrderScopes: [{}] },
   bybit: {
     createParam: 'clientOrderId', // bybit.js createOrderRequest → orderLinkId
     lookup: 'bybitOrderLists',
@@ -119,4 +120,13 @@ export function receiveWindowMs(q: ExecQuirks, exchange: Pick<Exchange, 'options
   const venue = q.receiveWindow === 'ccxt' ? (exchange.options as Record<string, unknown>)['recvWindow'] : q.receiveWindow;
   // A venue window longer than carry's setting wins: concluding early could book a live order as never placed.
   return typeof venue === 'number' && Number.isFinite(venue) ? Math.max(configured, venue) : configured;
+}
+
+/** Applies q.options to the instance (idempotent; other options are left as they are). */
+export function applyExecOptions(q: ExecQuirks, exchange: Pick<Exchange, 'options'>): void {
+  const opts = exchange.options as Record<string, unknown>;
+  for (const [k, v] of Object.entries(q.options ?? {})) {
+    const cur = opts[k];
+    opts[k] = { ...(typeof cur === 'object' && cur !== null ? cur : {}), ...v };
+  }
 }

@@ -32,7 +32,7 @@ import type { Clock } from '../domain/clock.js';
 import { CarryError } from '../domain/errors.js';
 import type { Market, VenueId } from '../domain/market.js';
 import { mapCcxtError } from '../venues/ccxt-errors.js';
-import { execQuirks, receiveWindowMs, type ExecQuirks } from './ccxt-exec-quirks.js';
+import { applyExecOptions, execQuirks, receiveWindowMs, type ExecQuirks } from './ccxt-exec-quirks.js';
 import { isFinalOrder, resultFromOrder } from './ccxt-order-view.js';
 import { isCarryClientId, venueClientId } from './client-id.js';
 import type { ExecutionPort, OrderLookup, OrderRef, OrderRequest, OrderResult, VenueOpenOrder } from './port.js';
@@ -76,6 +76,7 @@ export class CcxtExecution implements ExecutionPort {
     for (const [k, v] of [['recvWindowMs', this.recvWindowMs], ['orderTimeoutMs', this.orderTimeoutMs], ['pollMs', this.pollMs]] as const) {
       if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be a positive number, got ${v}`);
     }
+    for (const v of opts.venues.values()) applyExecOptions(execQuirks(v.exchange.id), v.exchange);
   }
 
   async placeIoc(req: OrderRequest): Promise<OrderResult> {
@@ -83,7 +84,11 @@ export class CcxtExecution implements ExecutionPort {
     const bad = requestProblem(req);
     if (bad !== null) return this.rejected(req, bad, 'not sent: ');
     const vid = this.venueId(c, req.clientOrderId);
-    const params: Record<string, unknown> = { timeInForce: 'IOC', reduceOnly: req.reduceOnly, [c.q.createParam]: vid };
+    const params: Record<string, unknown> = { timeInForce: 'IOC', [c.q.createParam]: vid };
+    // reduceOnly is a contract flag: binance spot refuses unknown parameters (-1104) and ccxt
+    // passes it through, and on margin it turns into AUTO_REPAY. A spot "reduce" is sized from the
+    // ledger's holdings by the caller (SimExecution does not check it either).
+    if (req.market.type !== 'spot') params['reduceOnly'] = req.reduceOnly;
     const submittedAt = this.opts.clock.now();
     let created: Order;
     try {
@@ -259,15 +264,32 @@ export class CcxtExecution implements ExecutionPort {
       : c.ex.fetchOrderTrades(String(order.id), market.symbol);
   }
 
-  /** Final order + its trades → result. A trade list that lags once is asked again after a poll. */
+  /**
+   * Final order + its trades → result. The order is known final, so a transient failure fetching
+   * its trades is retried (until orderTimeoutMs) rather than turned into "outcome unknown"; a
+   * trade list that lags the order once is asked again after a poll.
+   */
   private async finalResult(c: Ccxt, market: Market, clientOrderId: string, order: Order): Promise<OrderResult> {
-    let trades = await this.call(c, 'fetchMyTrades', () => this.trades(c, market, order));
+    const clock = this.opts.clock;
+    const deadline = clock.now() + this.orderTimeoutMs;
+    const fetch = async (): Promise<Trade[]> => {
+      for (;;) {
+        try {
+          return await this.trades(c, market, order);
+        } catch (e) {
+          if (!isLostAnswer(e) || clock.now() >= deadline) throw mapCcxtError(e, c.venue, 'fetchMyTrades');
+          await clock.sleep(this.pollMs);
+        }
+      }
+    };
+    const filled = order.filled ?? 0;
     const sumOf = (ts: Trade[]) => ts.filter((t) => t.order === undefined || t.order === order.id).reduce((a, t) => a + (t.amount ?? 0), 0);
-    if ((order.filled ?? 0) > 0 && sumOf(trades) + market.amountStep * 1e-6 < (order.filled ?? 0)) {
-      await this.opts.clock.sleep(this.pollMs);
-      trades = await this.call(c, 'fetchMyTrades', () => this.trades(c, market, order));
+    let trades = await fetch();
+    if (filled > 0 && sumOf(trades) + market.amountStep * 1e-6 < filled) {
+      await clock.sleep(this.pollMs);
+      trades = await fetch();
     }
-    return resultFromOrder(order, trades, { clientOrderId, market, venue: c.venue, ts: this.opts.clock.now() });
+    return resultFromOrder(order, trades, { clientOrderId, market, venue: c.venue, ts: clock.now() });
   }
 
   private async toLookup(c: Ccxt, ref: OrderRef, found: Found): Promise<OrderLookup> {

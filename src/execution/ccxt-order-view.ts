@@ -72,14 +72,20 @@ export function fillsFor(order: Order, trades: readonly Trade[], market: Market,
   const avg = num(order.average) ?? num(order.price);
   if (filled > 0 && avg !== null) {
     const fee = order.fee ?? (order as WithFees<Order>).fees?.[0];
+    const cost = num(fee?.cost);
+    // No fee on the order (binance fapi orders carry none): estimated at the taker rate, as
+    // SimExecution charges it, rather than booked as a free trade.
+    const model = amountModel(market);
+    const notional = market.settlement === 'inverse' ? amountToBase(model, filled, avg) : amountToQuote(model, filled, avg);
     const summary: ExecutedFill = {
       price: avg,
       amount: filled,
-      fee: num(fee?.cost) ?? 0,
-      feeCurrency: typeof fee?.currency === 'string' ? fee.currency : defaultFeeCurrency(market),
+      fee: cost ?? market.taker * notional,
+      feeCurrency: cost !== null && typeof fee?.currency === 'string' ? fee.currency : defaultFeeCurrency(market),
       ts: num(order.lastTradeTimestamp) ?? num(order.timestamp) ?? ts,
     };
-    return { fills: [summary], note: `fills from the order summary: the venue's trades add up to ${total}, the order to ${filled}` };
+    const feeNote = cost === null ? `, fee estimated at the taker rate ${market.taker}` : '';
+    return { fills: [summary], note: `fills from the order summary: the venue's trades add up to ${total}, the order to ${filled}${feeNote}` };
   }
   return { fills, note: `the venue's trades add up to ${total} but the order says ${filled}` };
 }

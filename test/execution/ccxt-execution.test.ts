@@ -206,6 +206,18 @@ describe('CcxtExecution on binance USDT-M', () => {
     expect(r.sv.stub.countCalls('POST', '/fapi/v1/order')).toBe(1);
   });
 
+  it.each([
+    ['429 rate limit', { status: 429, body: { code: -1003, msg: 'Too many requests.' } }],
+    ['garbled body', { status: 200, body: '<html>cloudflare</html>' }],
+  ] as const)('%s on create counts as a lost answer: asked for, never resent', async (_name, reply) => {
+    const r = await rig('binance');
+    const held = binanceHeld(r.vid, 'FILLED', [['0.010', '36567.10', '0.1462684']]);
+    r.mini.onCreate = () => ({ store: held, reply });
+    const res = await r.exec.placeIoc(order(r));
+    expect(res.status).toBe('filled');
+    expect(r.sv.stub.countCalls('POST', '/fapi/v1/order')).toBe(1);
+  });
+
   it('duplicate client id (-4116) → the existing order is fetched and returned', async () => {
     const r = await rig('binance');
     const held = binanceHeld(r.vid, 'FILLED', [['0.010', '36567.10', '0.1462684']]);
@@ -250,6 +262,10 @@ describe('CcxtExecution on binance USDT-M', () => {
     expect(res.status).toBe('filled');
     expect(res.fills).toEqual([{ price: 36560, amount: 0.005, fee: 0.000005, feeCurrency: 'BTC', ts: 1698138992358, tradeId: '56' }]);
     expect(r.sv.stub.countCalls('POST', '/api/v3/order')).toBe(1);
+    const sent = new URLSearchParams(r.sv.stub.calls.find((c) => c.method === 'POST')?.body ?? '');
+    expect(sent.get('newClientOrderId')).toBe(vid);
+    expect(sent.get('timeInForce')).toBe('IOC');
+    expect(sent.has('reduceOnly')).toBe(false); // spot: a contract flag binance spot would refuse
   });
 });
 
@@ -277,6 +293,33 @@ describe('CcxtExecution lookups (binance)', () => {
     expect(b).toEqual(a);
   });
 
+  it('a final order whose trade query fails once is retried, not turned into "outcome unknown"', async () => {
+    const r = await rig('binance');
+    const held = binanceHeld(r.vid, 'FILLED', [['0.010', '36567.10', '0.1462684']]);
+    r.mini.onCreate = () => ({ store: held, reply: { body: held.order } });
+    r.sv.stub.inject('/fapi/v1/userTrades', { kind: 'http', status: 503, body: 'busy' }, 1);
+    const res = await r.exec.placeIoc(order(r));
+    expect(res.status).toBe('filled');
+    expect(res.fills[0]?.tradeId).toBe('272536245');
+    expect(r.sv.stub.count('/fapi/v1/userTrades')).toBe(2);
+  });
+
+  it('a trade list that does not add up to the order falls back to the order summary, and says so', async () => {
+    const r = await rig('binance');
+    const held = binanceHeld(r.vid, 'FILLED', [['0.010', '36567.10', '0.1462684']]);
+    r.mini.onCreate = () => ({ store: { order: held.order, trades: [] }, reply: { body: held.order } });
+    const res = await r.exec.placeIoc(order(r));
+    expect(res.status).toBe('filled');
+    expect(res.filledAmount).toBe(0.01);
+    expect(res.fills).toHaveLength(1);
+    expect(res.fills[0]?.tradeId).toBeUndefined();
+    expect(res.reason).toContain('order summary');
+    // The fapi order carries no fee: estimated at the market's taker rate, never booked as free.
+    expect(res.fills[0]?.fee).toBeCloseTo(r.perp.taker * 0.01 * 36567.1, 8);
+    expect(res.reason).toContain('fee estimated');
+    expect(r.sv.stub.count('/fapi/v1/userTrades')).toBe(2); // asked once more before falling back
+  });
+
   it('fetchOrder when the venue does not answer throws CarryError', async () => {
     const r = await rig('binance');
     r.sv.stub.inject('/fapi/v1/order', { kind: 'http', status: 503, body: 'down' });
@@ -288,8 +331,7 @@ describe('CcxtExecution lookups (binance)', () => {
     const mine = binanceFapiOrder({ clientOrderId: r.vid, orderId: 1, status: 'NEW', side: 'BUY', origQty: '0.010', executedQty: '0.002', price: '36000', avgPrice: '36000' });
     const theirs = binanceFapiOrder({ clientOrderId: 'x-xcKtGhcud28547066cdd46a7b96e40', orderId: 2, status: 'NEW', side: 'SELL', origQty: '0.020', executedQty: '0', price: '40000', avgPrice: '0' });
     const earlier = binanceFapiOrder({ clientOrderId: venueClientId('binance', 'old-run:close:perp:2'), orderId: 3, status: 'NEW', side: 'SELL', origQty: '0.001', executedQty: '0', price: '40000', avgPrice: '0' });
-    const stub = r.sv.stub as unknown as { routes: { path: string; reply: unknown }[] };
-    stub.routes.unshift({ path: '/fapi/v1/openOrders', reply: () => ({ body: [mine, theirs, earlier] }) });
+    for (const o of [mine, theirs, earlier]) r.mini.keep(o, [], 'clientOrderId', 'orderId');
     await r.exec.fetchOrder({ venue: 'binance', market: r.perp, clientOrderId: LOGICAL }).catch(() => undefined); // registers LOGICAL
     const open = await r.exec.openOrders('binance', ['BTC/USDT:USDT']);
     expect(open.map((o) => [o.orderId, o.clientOrderId, o.amount, o.filledAmount])).toEqual([
@@ -297,6 +339,18 @@ describe('CcxtExecution lookups (binance)', () => {
       ['2', null, 0.02, 0],
       ['3', earlier['clientOrderId'], 0.001, 0], // carry's, logical id not known to this instance
     ]);
+    // With the ledger's ids, an order of an earlier run is named by its logical id.
+    const withLedger = new CcxtExecution({ venues: new Map([['binance', { exchange: r.sv.exchange, profile: { id: 'binance' } }]]), clock: r.sv.clock, knownLogicalIds: () => ['old-run:close:perp:2'] });
+    expect((await withLedger.openOrders('binance', ['BTC/USDT:USDT'])).map((o) => o.clientOrderId)).toEqual([r.vid, null, 'old-run:close:perp:2']);
+  });
+
+  it('openOrders without symbols covers spot and USDT-M', async () => {
+    const r = await rig('binance');
+    const open = await r.exec.openOrders('binance');
+    expect(open).toEqual([]);
+    expect(r.sv.stub.requests.map((u) => u.pathname)).toEqual(['/api/v3/openOrders', '/fapi/v1/openOrders']);
+    // Nothing carry-internal leaks into the venue's query (binance refuses unknown parameters).
+    for (const u of r.sv.stub.requests) expect([...u.searchParams.keys()].sort()).toEqual(['recvWindow', 'signature', 'timestamp']);
   });
 });
 

@@ -151,10 +151,12 @@ export function binanceOrderRoutes(v: MiniVenue): Route[] {
     { name: 'fapi query', path: '/fapi/v1/order', method: 'GET', reply: (_u, r) => query(r) },
     { name: 'fapi cancel', path: '/fapi/v1/order', method: 'DELETE', reply: (_u, r) => cancel(r) },
     { name: 'fapi userTrades', path: '/fapi/v1/userTrades', reply: (_u, r) => trades(r) },
+    { name: 'fapi openOrders', path: '/fapi/v1/openOrders', reply: () => ({ body: [...v.orders.values()].filter((o) => o['status'] === 'NEW' || o['status'] === 'PARTIALLY_FILLED') }) },
     { name: 'spot create', path: '/api/v3/order', method: 'POST', reply: (_u, r) => create(r) },
     { name: 'spot query', path: '/api/v3/order', method: 'GET', reply: (_u, r) => query(r) },
     { name: 'spot cancel', path: '/api/v3/order', method: 'DELETE', reply: (_u, r) => cancel(r) },
     { name: 'spot myTrades', path: '/api/v3/myTrades', reply: (_u, r) => trades(r) },
+    { name: 'spot openOrders', path: '/api/v3/openOrders', reply: () => ({ body: [] }) },
   ];
 }
 
