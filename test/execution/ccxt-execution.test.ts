@@ -9,7 +9,7 @@ import type { Market } from '../../src/domain/market.js';
 import { CcxtExecution } from '../../src/execution/ccxt-execution.js';
 import { venueClientId } from '../../src/execution/client-id.js';
 import type { OrderRequest } from '../../src/execution/port.js';
-import type { StubbedVenue } from '../support/ccxt-fixtures.js';
+import { stubbedVenue, type StubbedVenue } from '../support/ccxt-fixtures.js';
 import {
   binanceError,
   binanceFapiOrder,
@@ -419,5 +419,46 @@ describe('CcxtExecution on bybit (linear)', () => {
     expect(res.reason).toContain('never reached the venue');
     expect(r.sv.clock.now() - t0).toBeGreaterThanOrEqual(10_000);
     expect(r.sv.stub.count('/v5/order/create')).toBe(1);
+  });
+});
+
+/**
+ * OKX and Deribit: only the wire requests are checked (no scripted venue): the create carries the
+ * derived id in the venue's field, and the lookup asks by it. Answers are minimal error envelopes
+ * in each venue's documented shape, so the flow ends in 'rejected' / a CarryError; what matters is
+ * what was sent.
+ */
+describe('CcxtExecution wire names on okx and deribit', () => {
+  it('okx: clOrdId on create (ordType ioc), lookup by clOrdId', async () => {
+    const sv = stubbedVenue('okx');
+    await sv.venue.loadMarkets();
+    Object.assign(sv.exchange, { apiKey: 'k', secret: 's', password: 'p' });
+    const exec = new CcxtExecution({ venues: new Map([['okx', { exchange: sv.exchange, profile: { id: 'okx' } }]]), clock: sv.clock });
+    const perp = sv.venue.market('BTC/USDT:USDT') as Market;
+    const res = await exec.placeIoc({ clientOrderId: LOGICAL, venue: 'okx', market: perp, side: 'buy', amount: 1, limitPrice: 37000, reduceOnly: true }).catch((e: unknown) => e);
+    const vid = venueClientId('okx', LOGICAL);
+    const create = sv.stub.calls.find((c) => c.method === 'POST');
+    expect(JSON.parse(create?.body ?? '[]')).toEqual([expect.objectContaining({ instId: 'BTC-USDT-SWAP', clOrdId: vid, ordType: 'ioc', reduceOnly: true, sz: '1' })]);
+    // The 404 answer is a lost answer: the order is asked for by clOrdId, never resent.
+    expect(sv.stub.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+    expect(sv.stub.calls.some((c) => c.method === 'GET' && c.url.pathname.endsWith('/trade/order') && c.url.searchParams.get('clOrdId') === vid)).toBe(true);
+    expect(res).toBeInstanceOf(CarryError);
+  });
+
+  it('deribit: label on create, lookup by get_order_state_by_label with the settlement currency', async () => {
+    const sv = stubbedVenue('deribit');
+    await sv.venue.loadMarkets();
+    Object.assign(sv.exchange, { apiKey: 'k', secret: 's' });
+    const exec = new CcxtExecution({ venues: new Map([['deribit', { exchange: sv.exchange, profile: { id: 'deribit' } }]]), clock: sv.clock, orderTimeoutMs: 2_000 });
+    const perp = sv.venue.market('BTC/USD:BTC') as Market;
+    await exec.placeIoc({ clientOrderId: LOGICAL, venue: 'deribit', market: perp, side: 'sell', amount: 100, limitPrice: 37000, reduceOnly: false }).catch(() => undefined);
+    const vid = venueClientId('deribit', LOGICAL);
+    const create = sv.stub.calls.find((c) => c.url.pathname.endsWith('/private/sell'));
+    expect(create?.url.searchParams.get('label')).toBe(vid);
+    expect(create?.url.searchParams.get('time_in_force')).toBe('immediate_or_cancel');
+    const ask = sv.stub.calls.find((c) => c.url.pathname.endsWith('/private/get_order_state_by_label'));
+    expect(ask?.url.searchParams.get('label')).toBe(vid);
+    expect(ask?.url.searchParams.get('currency')).toBe('BTC');
+    expect(sv.stub.calls.filter((c) => c.url.pathname.endsWith('/private/sell'))).toHaveLength(1);
   });
 });
