@@ -21,7 +21,7 @@ import { CcxtVenue } from '../../src/venues/ccxt-venue.js';
 export { SHARED_DATA } from './shared-data.js';
 import { SHARED_DATA } from './shared-data.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, unknown>;
 
 export function readJson<T = unknown>(...parts: string[]): T {
@@ -61,12 +61,24 @@ export interface StubReply {
   readonly headers?: Record<string, string>;
 }
 
+/** What a route sees of a request besides its URL (private endpoints differ by method and body). */
+export interface StubRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** The request body as sent (urlencoded or JSON text), null for none. */
+  readonly body: string | null;
+}
+
+/** 'hang': never answer (ccxt's own timeout aborts it), after the route has done its work. */
+export type RouteReply = StubReply | 'hang';
+
 export interface Route {
   readonly name: string;
-  /** Path the URL must contain; plus an optional query predicate. */
+  /** Path the URL must contain; plus an optional query predicate and HTTP method. */
   readonly path: string;
+  readonly method?: string;
   readonly query?: (q: URLSearchParams) => boolean;
-  readonly reply: (url: URL) => StubReply;
+  readonly reply: (url: URL, req: StubRequest) => RouteReply | Promise<RouteReply>;
 }
 
 export type Fault =
@@ -83,6 +95,8 @@ interface ArmedFault {
 
 export class StubTransport {
   readonly requests: URL[] = [];
+  /** Every request with its method and body, in order (requests holds the same URLs). */
+  readonly calls: StubRequest[] = [];
   readonly unmatched: string[] = [];
   private readonly faults: ArmedFault[] = [];
 
@@ -99,25 +113,37 @@ export class StubTransport {
     return path === undefined ? this.requests.length : this.requests.filter((u) => u.pathname.includes(path)).length;
   }
 
+  /** Requests so far with this method whose path contains `path`. */
+  countCalls(method: string, path: string): number {
+    return this.calls.filter((c) => c.method === method && c.url.pathname.includes(path)).length;
+  }
+
   reset(): void {
     this.requests.length = 0;
+    this.calls.length = 0;
     this.unmatched.length = 0;
   }
 
   readonly fetchImplementation = async (input: string | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     this.requests.push(url);
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const req: StubRequest = { method, url, body: typeof init?.body === 'string' ? init.body : null };
+    this.calls.push(req);
     const armed = this.faults.find((f) => f.remaining > 0 && url.pathname.includes(f.path));
     if (armed !== undefined) {
       armed.remaining--;
       return this.fault(armed.fault, init);
     }
-    const route = this.routes.find((r) => url.pathname.includes(r.path) && (r.query === undefined || r.query(url.searchParams)));
+    const route = this.routes.find(
+      (r) => url.pathname.includes(r.path) && (r.method === undefined || r.method === method) && (r.query === undefined || r.query(url.searchParams)),
+    );
     if (route === undefined) {
-      this.unmatched.push(url.toString());
+      this.unmatched.push(`${method} ${url.toString()}`);
       return new Response(`no stub for ${url.toString()}`, { status: 404 });
     }
-    return toResponse(route.reply(url));
+    const reply = await route.reply(url, req);
+    return reply === 'hang' ? this.fault({ kind: 'hang' }, init) : toResponse(reply);
   };
 
   private fault(fault: Fault, init?: RequestInit): Promise<Response> {
