@@ -38,6 +38,8 @@ const KIND_LABEL: Readonly<Record<AlertKind, string>> = {
   stale_data: 'stale data',
   venue_down: 'venue down',
   missed_ticks: 'missed ticks',
+  funding_mismatch: 'funding mismatch',
+  trading_state: 'trading state',
   test: 'test',
 };
 

@@ -4,7 +4,7 @@
  * for the part of JSON Schema it uses. Within version 1 fields may be added, never removed or
  * retyped: receivers should ignore fields they do not know.
  */
-import type { Alert, AlertKind, CorrectiveAction, Severity } from '../domain/alert.js';
+import { ALERT_KINDS, type Alert, type AlertKind, type CorrectiveAction, type Severity } from '../domain/alert.js';
 import { renderText } from './message.js';
 import type { Notice } from './sinks/sink.js';
 
@@ -79,7 +79,7 @@ export const ALERT_PAYLOAD_JSON_SCHEMA = {
     seq: { type: ['integer', 'null'], minimum: 1, description: 'Message number within the episode (1, 2, ...); with id, an idempotency key. Null when sent outside the alert log (carry alerts test).' },
     notice: { enum: ['new', 'reminder', 'escalated', 'resolved', null], description: 'Why this message was sent.' },
     kind: {
-      enum: ['delta_drift', 'margin', 'funding_flip', 'funding_below_exit', 'interval_change', 'basis', 'stale_data', 'venue_down', 'missed_ticks', 'test'],
+      enum: [...ALERT_KINDS],
     },
     severity: { enum: ['info', 'warning', 'critical'] },
     status: { enum: ['firing', 'resolved'] },

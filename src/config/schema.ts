@@ -4,6 +4,7 @@
  * from the environment (.env), see src/config/secrets.ts.
  */
 import { z } from 'zod';
+import { ALERT_KINDS } from '../domain/alert.js';
 import { refineCrossFields, spotPerpCarryParamsObject } from '../../strategies/spot-perp-carry/params.js';
 
 const positive = () => z.number().positive();
@@ -299,7 +300,7 @@ export const alertSinksSchema = z
     'Alert sinks keyed by a name you choose (shown in logs and by `carry alerts test`); type is one of log, webhook, telegram, discord, slack. A user file adds sinks to the defaults; turn one off with "enabled": false.',
   );
 
-const alertKinds = ['delta_drift', 'margin', 'funding_flip', 'funding_below_exit', 'interval_change', 'basis', 'stale_data', 'venue_down', 'missed_ticks', 'test'] as const;
+const alertKinds = ALERT_KINDS;
 
 export const alertsSchema = z
   .object({

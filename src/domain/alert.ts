@@ -6,17 +6,23 @@
 import type { VenueId } from './market.js';
 import type { OrderSide } from './position.js';
 
-export type AlertKind =
-  | 'delta_drift' // spot and perp base quantities no longer match
-  | 'margin' // the perp's distance to liquidation is below the threshold
-  | 'funding_flip' // the rate changed sign against the position
-  | 'funding_below_exit' // the predicted rate fell under the strategy's exit threshold
-  | 'interval_change' // the venue changed the symbol's funding interval (8h → 1h)
-  | 'basis' // perp/spot basis or mark/index spread beyond bps or z-score
-  | 'stale_data' // market data older than allowed
-  | 'venue_down' // a venue stopped answering
-  | 'missed_ticks' // scheduler ticks skipped or late
-  | 'test'; // `carry alerts test`
+/** Every alert kind, for the config's per-kind settings and the webhook payload's schema. */
+export const ALERT_KINDS = [
+  'delta_drift', // spot and perp base quantities no longer match
+  'margin', // the perp's distance to liquidation is below the threshold
+  'funding_flip', // the rate changed sign against the position
+  'funding_below_exit', // the predicted rate fell under the strategy's exit threshold
+  'interval_change', // the venue changed the symbol's funding interval (8h → 1h)
+  'basis', // perp/spot basis or mark/index spread beyond bps or z-score
+  'stale_data', // market data older than allowed
+  'venue_down', // a venue stopped answering
+  'missed_ticks', // scheduler ticks skipped or late
+  'funding_mismatch', // live: the venue paid other funding than the ledger expected
+  'trading_state', // live: trading moved to reducing or halted (risk limit, reconciliation, kill)
+  'test', // `carry alerts test`
+] as const;
+
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export type Severity = 'info' | 'warning' | 'critical';
 

@@ -1,0 +1,407 @@
+/**
+ * Composition of live trading: the same engine as paper, with ccxt execution and accounts on the
+ * user's keys, the live ledger written through event by event, reconciliation before the first
+ * order, the risk state from the ledger, and the control channel (`carry kill`, `carry resume`)
+ * polled beside the jobs. Every job runs through one queue: two order flows never interleave.
+ *
+ * Used by `carry live` (the daemon), `carry kill` when no daemon runs (it opens the stack,
+ * flattens and halts), and the tests against the loopback mock exchange.
+ */
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import type { Alert } from '../domain/alert.js';
+import { WallClock, type Clock } from '../domain/clock.js';
+import { CarryError, isCarryError } from '../domain/errors.js';
+import type { Market, VenueId } from '../domain/market.js';
+import type { AccountPort, VenueBalance } from '../execution/account-port.js';
+import { CcxtExecution, type CcxtExecutionVenue } from '../execution/ccxt-execution.js';
+import { CarryEngine, type TickSummary } from '../engine/engine.js';
+import type { FlattenReport } from '../engine/trading.js';
+import { settleUnknownOrders, type SettlementReport } from '../engine/order-settlement.js';
+import { reconciliationText } from '../engine/reconcile.js';
+import { dayLoss, utcDayStart } from '../engine/risk-gate.js';
+import { riskStateEvent, riskTransition, triggersFor, type RiskStep, type RiskTrigger } from '../engine/risk-state.js';
+import { parseCron } from '../scheduler/cron-next.js';
+import type { JobSpec, JobStats } from '../scheduler/job.js';
+import { WallScheduler } from '../scheduler/wall-scheduler.js';
+import { Ledger } from '../store/ledger.js';
+import { moduleLogger, registerSecrets, type Logger } from '../util/log.js';
+import { CcxtAccount } from '../venues/ccxt-account.js';
+import { createCcxtExchange } from '../venues/ccxt-factory.js';
+import { openAlerting, type Alerting } from './alerting.js';
+import { carryVersion } from './context.js';
+import { checkFundingNow, type FundingReport } from './live-funding.js';
+import { checkKeys, collectSecrets, selectLiveVenues } from './live-preflight.js';
+import { LiveCapital } from './live-capital.js';
+import { checkAtStart, unsettledOrders, type StartCheck } from './live-reconcile.js';
+import { openMarketSource, type MarketSource } from './market-source.js';
+import { scannerFor } from './scanner.js';
+import { rankParamsFromConfig } from './strategy-params.js';
+
+export interface LiveOptions {
+  readonly config: Config;
+  /** Only these configured venues (--venues). */
+  readonly only?: readonly string[] | undefined;
+  /** Each venue's test environment (venues.md §2). */
+  readonly testnet?: boolean | undefined;
+  readonly dbPath?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Who is acting, for the risk record (`carry live`, `carry kill`). */
+  readonly actor?: string;
+}
+
+export type LiveJob = 'scan' | 'monitor' | 'settlement' | 'daily' | 'control';
+
+export interface LiveStack {
+  readonly config: Config;
+  readonly venues: readonly VenueId[];
+  readonly closed: readonly { readonly venue: string; readonly since: string }[];
+  readonly ledger: Ledger;
+  readonly engine: CarryEngine;
+  readonly execution: CcxtExecution;
+  readonly accounts: ReadonlyMap<VenueId, AccountPort>;
+  readonly capital: LiveCapital;
+  readonly source: MarketSource;
+  readonly alerting: Alerting;
+  /** What the start-up check found (orders settled, reconciliation). */
+  readonly startCheck: StartCheck;
+  /** Runs one job through the queue (the scheduler and the tests call this). */
+  run(job: LiveJob): Promise<void>;
+  /** Halts, then flattens every position (both legs, perp reduce-only). */
+  kill(reason: string): Promise<FlattenReport>;
+  /** A human's decision: back to active (the only way out of halted). */
+  resume(reason: string): RiskStep;
+  /** The last funding check (actual against expected). */
+  lastFunding(): FundingReport | null;
+  /** Where missed-tick alerts read the scheduler's stats (the daemon sets it). */
+  useJobStats(stats: () => readonly JobStats[]): void;
+  close(): Promise<void>;
+}
+
+function tradingStateAlert(to: 'reducing' | 'halted', trigger: RiskTrigger, reason: string, now: number): Alert {
+  return {
+    id: '',
+    kind: 'trading_state',
+    severity: to === 'halted' ? 'critical' : 'warning',
+    subject: 'trading',
+    positionId: null,
+    venue: null,
+    symbol: null,
+    ts: now,
+    status: 'firing',
+    title: to === 'halted' ? 'carry live is HALTED: no orders until `carry resume`' : 'carry live is reducing: no new positions',
+    message: `${trigger}: ${reason}`,
+    actions: [],
+    data: { state: to, trigger },
+    nextFundingTime: null,
+  };
+}
+
+/** Totals per venue and currency over every wallet: a new live ledger opens with what the account holds. */
+function openingWallet(balances: ReadonlyMap<VenueId, readonly VenueBalance[]>): Map<VenueId, Record<string, number>> {
+  const out = new Map<VenueId, Record<string, number>>();
+  for (const [venue, list] of balances) {
+    const sums: Record<string, number> = {};
+    for (const b of list) sums[b.currency] = (sums[b.currency] ?? 0) + b.total;
+    out.set(venue, sums);
+  }
+  return out;
+}
+
+/** Builds and checks everything; throws (naming venue and variable) before any order when a key is missing or refused. */
+export async function openLive(opts: LiveOptions): Promise<LiveStack> {
+  const { config } = opts;
+  const env = opts.env ?? process.env;
+  const clock = opts.clock ?? new WallClock();
+  const log = opts.log ?? moduleLogger('live');
+  const actor = opts.actor ?? `carry live (pid ${process.pid} on ${hostname()})`;
+  const selection = selectLiveVenues(config, opts.only);
+  const venues = selection.venues;
+
+  // Keys: ccxt's own list of what each venue needs (OKX a passphrase too), all venues at once.
+  const required = (venue: string) => {
+    const probe = createCcxtExchange(venue, config.venues[venue] as Config['venues'][string], { testnet: opts.testnet === true });
+    return probe.kind === 'open' ? (probe.exchange.requiredCredentials as Record<string, boolean>) : {};
+  };
+  const secrets = collectSecrets(venues, required, env);
+  registerSecrets([...secrets.values()].flatMap((s) => [s.apiKey, s.secret, s.password]));
+
+  const trading = new Map<VenueId, CcxtExecutionVenue>();
+  const accounts = new Map<VenueId, AccountPort>();
+  for (const venue of venues) {
+    const created = createCcxtExchange(venue, config.venues[venue] as Config['venues'][string], { secrets: secrets.get(venue) ?? {}, testnet: opts.testnet === true });
+    if (created.kind !== 'open') continue; // closed venues were set aside by selectLiveVenues
+    trading.set(venue, { exchange: created.exchange, profile: created.profile });
+    accounts.set(venue, new CcxtAccount({ venue, exchange: created.exchange, clock, log: moduleLogger('account', { venue }) }));
+  }
+  const balances = await checkKeys(accounts);
+  log.info({ venues, testnet: opts.testnet === true, closed: selection.closed }, 'keys accepted by every venue');
+
+  // Market data stays keyless (as paper): the keyed instances only trade and read the account.
+  const source = openMarketSource(config, { kind: 'live' }, { only: venues, testnet: opts.testnet, log: moduleLogger('venues') });
+  const cleanup: (() => unknown)[] = [() => source.close()];
+  const fail = async (e: unknown): Promise<never> => {
+    for (const f of cleanup.reverse()) await f();
+    throw e;
+  };
+  let ledger: Ledger;
+  try {
+    ledger = Ledger.open(opts.dbPath ?? config.store.livePath, { mode: 'live', carryVersion: carryVersion() });
+    cleanup.push(() => ledger.close());
+    ledger.acquireLease(process.pid, Date.now(), config.live.leaseStaleMs);
+    cleanup.push(() => ledger.releaseLease(process.pid));
+  } catch (e) {
+    return fail(e);
+  }
+  let alerting: Alerting;
+  try {
+    alerting = openAlerting(config, ledger.path, 'live', log);
+    cleanup.push(() => alerting.close());
+  } catch (e) {
+    return fail(e);
+  }
+
+  const execution = new CcxtExecution({
+    venues: trading,
+    clock,
+    log: moduleLogger('execution'),
+    recvWindowMs: config.live.recvWindowMs,
+    orderTimeoutMs: config.live.orderTimeoutMs,
+    knownLogicalIds: () => ledger.positions().flatMap((p) => ledger.orders(p.positionId).map((o) => o.clientOrderId)),
+  });
+  const scanner = scannerFor(config, source);
+  let markets: ReadonlyMap<VenueId, readonly Market[]>;
+  try {
+    markets = await scanner.loadMarkets();
+    const missing = venues.filter((v) => !markets.has(v));
+    if (missing.length > 0) throw new CarryError('CARRY_VENUE_UNAVAILABLE', 'stop', `live trading cannot start: markets of ${missing.join(', ')} did not load (${missing.map((v) => scanner.marketErrors.get(v) ?? '?').join('; ')})`);
+  } catch (e) {
+    return fail(e);
+  }
+  const marketOf = (venue: VenueId, symbol: string): Market | null => markets.get(venue)?.find((m) => m.symbol === symbol) ?? null;
+
+  // Before anything trades: orders with no known outcome are settled, then the ledger is graded.
+  let startCheck: StartCheck;
+  try {
+    startCheck = await checkAtStart({ ledger, execution, accounts, clock, marketOf, neverSeenAfterMs: config.live.recvWindowMs });
+  } catch (e) {
+    return fail(e);
+  }
+  const text = reconciliationText(startCheck.reconciliation);
+  if (startCheck.reconciliation.consistent) log.info({ settled: startCheck.settlement.settled.length }, text);
+  else log.error({ findings: startCheck.reconciliation.findings.filter((f) => f.severity === 'halt') }, text);
+
+  const capital = new LiveCapital(accounts, Math.min(config.paper.perpLeverage, config.risk.maxLeverage), moduleLogger('capital'));
+  for (const [venue, list] of balances) capital.set(venue, list);
+
+  let jobStats: () => readonly JobStats[] = () => [];
+  const engine = new CarryEngine({
+    clock,
+    scanner,
+    execution,
+    ledger,
+    params: rankParamsFromConfig(config.scan, config.strategy),
+    config,
+    log: moduleLogger('engine'),
+    tradingState: ledger.riskState(),
+    alerts: alerting.engineAlerts(() => jobStats()),
+    capital,
+    commit: 'per_event',
+    initialWallet: openingWallet(balances),
+  });
+
+  const applyRisk = (trigger: RiskTrigger, reason: string): RiskStep => {
+    const step = riskTransition(ledger.riskStatus(), trigger);
+    const ev = riskStateEvent(step, clock.now(), reason);
+    if (ev) ledger.append([ev]);
+    engine.tradingState = step.status.state;
+    if (step.kind === 'moved') {
+      log.warn({ from: step.from, to: step.to, trigger, reason }, `trading ${step.to}`);
+      alerting.manager.record({ now: clock.now(), firing: step.to === 'active' ? [] : [tradingStateAlert(step.to, trigger, reason, clock.now())], checked: [{ kind: 'trading_state', subject: 'trading' }] });
+      alerting.delivery.wake();
+    }
+    if (step.kind === 'illegal') log.warn({ trigger, reason: step.reason }, 'risk step refused');
+    return step;
+  };
+  if (!startCheck.reconciliation.consistent) applyRisk('reconcile_mismatch', `${actor}: ${text}`);
+
+  try {
+    await engine.start();
+  } catch (e) {
+    return fail(e);
+  }
+  alerting.delivery.start();
+
+  let lastFunding: FundingReport | null = null;
+
+  /** Orders sent whose outcome is still unknown are asked for, written as learnt. */
+  const settlePending = async (): Promise<SettlementReport | null> => {
+    const open = unsettledOrders(ledger);
+    if (open.length === 0) return null;
+    const report = await settleUnknownOrders({ execution, clock, sink: (events) => ledger.append(events), marketOf, neverSeenAfterMs: config.live.recvWindowMs }, open);
+    for (const p of report.pending) log.warn({ order: p.order.clientOrderId, why: p.why }, 'order outcome still unknown');
+    return report;
+  };
+
+  const midProtocol = () => ledger.openPositions().some((p) => p.state !== 'open') || unsettledOrders(ledger).length > 0;
+
+  /**
+   * After a tick left a position mid-protocol (an open interrupted between legs): settle and
+   * retry until nothing is mid-protocol or legTimeoutMs has passed, so an unhedged leg never
+   * waits for the next scan. Past the timeout the position stays flagged and the next scan retries.
+   */
+  const recover = async (): Promise<void> => {
+    const deadline = clock.now() + config.live.legTimeoutMs;
+    while (midProtocol() && clock.now() < deadline) {
+      await settlePending();
+      if (!midProtocol()) break;
+      await engine.recoverTick();
+      if (midProtocol()) await clock.sleep(Math.min(1_000, Math.max(0, deadline - clock.now())));
+    }
+    if (midProtocol()) log.error({ positions: ledger.openPositions().filter((p) => p.state !== 'open').map((p) => `${p.positionId} ${p.state}`) }, 'still mid-protocol after live.legTimeoutMs');
+  };
+
+  /** The day's loss against the limit: reducing while over it, back when the UTC day turns. */
+  const checkDailyLoss = () => {
+    const loss = dayLoss(ledger.pnlSince(utcDayStart(clock.now())));
+    for (const t of triggersFor(ledger.riskStatus(), { daily_loss_limit: loss > config.risk.dailyLossLimit })) {
+      applyRisk(t, t === 'daily_loss_limit' ? `day's loss ${loss.toFixed(2)} over risk.dailyLossLimit ${config.risk.dailyLossLimit}` : 'a new UTC day');
+    }
+  };
+
+  const handleControl = async (): Promise<void> => {
+    for (const req of ledger.pendingControl()) {
+      let outcome: string;
+      try {
+        if (req.kind === 'kill') {
+          const r = await kill(`${req.requestedBy}: ${req.args.reason ?? 'carry kill'}`);
+          outcome = r.left.length === 0 ? `halted; flat: ${r.flat.join(', ') || 'nothing was held'}` : `halted; NOT flat: ${r.left.map((l) => `${l.positionId} (${l.why})`).join('; ')}`;
+        } else if (req.kind === 'resume') {
+          const step = resume(`${req.requestedBy}: ${req.args.reason ?? 'carry resume'}`);
+          outcome = step.kind === 'illegal' ? `refused: ${step.reason}` : `trading ${step.status.state}`;
+        } else {
+          outcome = `refused: close_position is not handled by this version`;
+        }
+      } catch (e) {
+        outcome = `failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      ledger.markControlHandled(req.id, outcome, Date.now());
+      log.warn({ request: req.id, kind: req.kind, outcome }, 'control request handled');
+    }
+  };
+
+  const jobs: Record<LiveJob, () => Promise<unknown>> = {
+    scan: async () => {
+      await capital.refresh();
+      await settlePending();
+      checkDailyLoss();
+      const r: TickSummary = await engine.scanTick('scan');
+      if (midProtocol()) await recover();
+      lastFunding = await checkFundingNow({ ledger, accounts, clock, tolerance: config.live.fundingTolerance, log, alerts: alerting.manager });
+      alerting.delivery.wake();
+      return r;
+    },
+    monitor: () => engine.monitorTick('monitor'),
+    settlement: () => engine.settlementCheck('settlement'),
+    daily: () => engine.dailySummary('daily'),
+    control: handleControl,
+  };
+  // One queue for every job: the kill switch waits for the tick in flight, never races it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = (job: LiveJob): Promise<void> => {
+    const next = queue.then(() => jobs[job]());
+    queue = next.catch(() => undefined);
+    return next.then(() => undefined);
+  };
+
+  const kill = async (reason: string): Promise<FlattenReport> => {
+    applyRisk('kill', reason);
+    await settlePending();
+    const r = await engine.flattenAll(reason);
+    await settlePending();
+    return { flat: r.flat, left: r.left };
+  };
+  const resume = (reason: string): RiskStep => applyRisk('user_resume', reason);
+
+  const stack: LiveStack = {
+    config,
+    venues,
+    closed: selection.closed,
+    ledger,
+    engine,
+    execution,
+    accounts,
+    capital,
+    source,
+    alerting,
+    startCheck,
+    run,
+    // Through the queue as well: a kill from the CLI in-process waits for the tick in flight.
+    kill: (reason) => {
+      const next = queue.then(() => kill(reason));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    resume,
+    lastFunding: () => lastFunding,
+    useJobStats: (stats) => (jobStats = stats),
+    close: async () => {
+      await queue;
+      for (const f of cleanup.reverse()) await f();
+    },
+  };
+  return stack;
+}
+
+export interface LiveDaemon {
+  readonly done: Promise<void>;
+  stop(): void;
+}
+
+/** The daemon: the jobs on the wall clock, the lease renewed beside them, until stop(). */
+export function startLiveDaemon(stack: LiveStack, opts: { readonly log?: Logger; readonly onTick?: (job: string) => void } = {}): LiveDaemon {
+  const { config, ledger } = stack;
+  const log = opts.log ?? moduleLogger('live');
+  const job = (name: LiveJob): (() => Promise<void>) => async () => {
+    await stack.run(name);
+    opts.onTick?.(name);
+  };
+  const poll = config.live.controlPollMs;
+  const specs: JobSpec[] = [
+    { name: 'scan', trigger: { kind: 'cron', schedule: parseCron(config.jobs.scan, 'jobs.scan') }, run: job('scan') },
+    { name: 'monitor', trigger: { kind: 'cron', schedule: parseCron(config.jobs.monitor, 'jobs.monitor') }, run: job('monitor') },
+    { name: 'settlement', trigger: { kind: 'dynamic', next: (after) => stack.engine.nextSettlementCheck(after) }, run: job('settlement') },
+    { name: 'daily', trigger: { kind: 'cron', schedule: parseCron(config.jobs.dailySummary, 'jobs.dailySummary') }, run: job('daily') },
+    { name: 'control', trigger: { kind: 'dynamic', next: (after) => after + poll }, run: job('control') },
+  ];
+  const clock = new WallClock();
+  const scheduler = new WallScheduler(specs, clock, log);
+  stack.useJobStats(() => scheduler.stats());
+  // The lease is renewed outside the job queue: a long tick must not look like a dead daemon to
+  // `carry kill`, which would then trade beside it.
+  let lost: unknown = null;
+  let stopNow: () => void = () => undefined;
+  const beat = setInterval(() => {
+    try {
+      ledger.heartbeat(process.pid, Date.now());
+    } catch (e) {
+      if (!isCarryError(e)) throw e;
+      lost = e;
+      log.error({ err: e.message }, 'lease lost: another process holds this ledger; stopping');
+      stopNow();
+    }
+  }, Math.max(100, Math.floor(poll / 2)));
+  scheduler.start();
+  // The first scan runs at once rather than at the next cron minute: a restart reconciles and
+  // resumes whatever was mid-protocol straight away.
+  void stack.run('scan');
+  const done = new Promise<void>((resolve) => (stopNow = resolve)).then(async () => {
+    clearInterval(beat);
+    await scheduler.stop();
+    await stack.close();
+    if (lost) throw lost;
+  });
+  return { done, stop: () => stopNow() };
+}
