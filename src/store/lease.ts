@@ -47,8 +47,9 @@ export function currentLease(prep: Prepare): DaemonLease | null {
 const isHolder = (l: DaemonLease, who: { readonly pid: number; readonly host: string }): boolean => l.pid === who.pid && l.host === who.host;
 
 function describeLease(l: DaemonLease, now: number): string {
-  const age = ((now - l.heartbeatAt) / 1000).toFixed(1);
-  return `pid ${l.pid} on ${l.host} (carry ${l.mode}, started ${new Date(l.startedAt).toISOString()}, last heartbeat ${age} s ago)`;
+  const age = (now - l.heartbeatAt) / 1000;
+  const when = age >= 0 ? `${age.toFixed(1)} s ago` : `${(-age).toFixed(1)} s ahead of this clock`;
+  return `pid ${l.pid} on ${l.host} (carry ${l.mode}, started ${new Date(l.startedAt).toISOString()}, last heartbeat ${when})`;
 }
 
 /**
