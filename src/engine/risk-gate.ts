@@ -60,6 +60,13 @@ export interface OpenChecks {
 
 const deny = (code: GateCode, reason: string, limit: number | null, value: number | null): GateDenial => ({ allow: false, reason, code, limit, value });
 
+const DAY_MS = 86_400_000;
+
+/** 00:00 UTC of the day `ts` falls in: where the daily loss window starts (pass it to Ledger.pnlSince). */
+export function utcDayStart(ts: number): number {
+  return Math.floor(ts / DAY_MS) * DAY_MS;
+}
+
 /** Loss of the day as a positive number (a profit is a negative loss). */
 export function dayLoss(day: DayPnl): number {
   return -(day.realised + day.funding - day.fees);

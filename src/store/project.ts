@@ -103,7 +103,7 @@ export class Projector {
           net_apr, max_notional, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       decision: p(`INSERT INTO decisions (event_seq, ts, venue, symbol, action, reason, deny_code, deny_limit, deny_value)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      riskLatest: p(`SELECT to_state FROM risk_states ORDER BY state_id DESC LIMIT 1`),
+      riskLatest: p(`SELECT to_state, causes FROM risk_states ORDER BY state_id DESC LIMIT 1`),
       riskState: p(`INSERT INTO risk_states (event_seq, ts, from_state, to_state, risk_trigger, reason, causes) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     };
   }
@@ -353,9 +353,14 @@ export class Projector {
 
   private riskState(e: RiskStateChanged, seq: number): void {
     // Like a position transition: a move from a state the ledger is not in is a stale view.
-    const current = (this.st('riskLatest').pluck().get() as TradingState | undefined) ?? 'active';
+    const latest = this.st('riskLatest').get() as { to_state: TradingState; causes: string } | undefined;
+    const current = latest?.to_state ?? 'active';
     if (e.from !== current) {
       throw new LedgerRejectedError('stale_transition', `trading state ${e.from} → ${e.to} refused, the ledger has trading ${current}`);
+    }
+    // As for positions: a record must change something, or the history fills with repeats.
+    if (e.from === e.to && JSON.stringify(e.causes) === (latest?.causes ?? '[]')) {
+      throw new LedgerRejectedError('invalid_transition', `trading state ${e.from} → ${e.to} with causes [${e.causes.join(', ')}] changes nothing`);
     }
     this.st('riskState').run(seq, e.ts, e.from, e.to, e.trigger, e.reason, JSON.stringify(e.causes));
   }

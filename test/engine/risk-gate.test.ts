@@ -13,6 +13,7 @@ import {
   type DayPnl,
   type GateDenial,
   type OpenChecks,
+  utcDayStart,
 } from '../../src/engine/risk-gate.js';
 import { validateEvent } from '../../src/store/event-schema.js';
 
@@ -120,4 +121,15 @@ describe('denialRecord', () => {
     expect(validateEvent(e, 'event')).toMatchObject({ code: 'leverage', limit: 3, value: 4.2 });
     expect(() => validateEvent({ ...e, action: 'skip' }, 'event')).toThrow(/only a deny carries a code/);
   });
+});
+
+describe('utcDayStart', () => {
+  const cases: [string, string][] = [
+    ['2026-08-09T00:00:00.000Z', '2026-08-09T00:00:00.000Z'],
+    ['2026-08-09T23:59:59.999Z', '2026-08-09T00:00:00.000Z'],
+    ['2026-08-10T00:00:00.001Z', '2026-08-10T00:00:00.000Z'],
+    // The window is UTC whatever the offset the time was written in.
+    ['2026-08-09T22:30:00.000-05:00', '2026-08-10T00:00:00.000Z'],
+  ];
+  it.each(cases)('%s → %s', (at, start) => expect(new Date(utcDayStart(Date.parse(at))).toISOString()).toBe(start));
 });

@@ -63,6 +63,20 @@ describe('risk states', () => {
     expect(l.riskState()).toBe('halted');
   });
 
+  it('a record that changes nothing (same state, same causes) is refused; same state with other causes is kept', () => {
+    const l = memoryLedger();
+    l.append([move('active', 'reducing', 'leverage', ['leverage'])]);
+    const e = rejected(() => l.append([move('reducing', 'reducing', 'leverage', ['leverage'])]));
+    expect(e.rule).toBe('invalid_transition');
+    expect(e.message).toMatch(/trading state reducing → reducing with causes \[leverage\] changes nothing/);
+    l.append([move('reducing', 'reducing', 'venue_unreachable', ['leverage', 'venue_unreachable'])]);
+    expect(l.riskStatus().causes).toEqual(['leverage', 'venue_unreachable']);
+    // A halted ledger with no cause asked to halt again: nothing to record.
+    const h = memoryLedger();
+    h.append([move('active', 'halted', 'kill', [])]);
+    expect(rejected(() => h.append([move('halted', 'halted', 'kill', [])])).rule).toBe('invalid_transition');
+  });
+
   const invalid: [string, LedgerEvent, RegExp][] = [
     ['active with a cause', move('reducing', 'active', 'user_resume', ['leverage']), /causes: active with a reducing cause held/],
     ['reducing without a cause', move('active', 'reducing', 'leverage', []), /causes: reducing without a cause/],
