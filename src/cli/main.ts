@@ -56,6 +56,11 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
       io.err(`carry ${name}: ${e.message}\n`);
       return EXIT.badInput;
     }
+    // Another daemon holds the ledger: the message names it and what to do; a stack adds nothing.
+    if (isCarryError(e) && e.code === 'CARRY_LEASE_HELD') {
+      io.err(`carry ${name}: ${e.message}\n`);
+      return EXIT.failure;
+    }
     io.err(`carry ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.failure;
   }

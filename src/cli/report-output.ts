@@ -133,6 +133,8 @@ function describe(r: HistoryRow): string {
       return `scan: best ${e.top[0] ? `${e.top[0].venue} ${e.top[0].perpSymbol} net APR ${pct(e.top[0].netApr)}` : 'none'}`;
     case 'decision':
       return `${e.action} ${e.venue} ${e.symbol}: ${e.reason}`;
+    case 'risk.state':
+      return `trading ${e.from} → ${e.to} (${e.trigger}: ${e.reason})${e.causes.length > 0 ? `, holding: ${e.causes.join(', ')}` : ''}`;
   }
 }
 

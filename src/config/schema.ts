@@ -96,8 +96,94 @@ export const riskSchema = z
     maxPositionNotional: positive().default(25_000).describe('Cap on one position, quote currency.'),
     maxVenueNotional: positive().default(50_000).describe('Cap on all positions on one venue.'),
     maxTotalNotional: positive().default(100_000).describe('Cap on all positions.'),
+    maxLeverage: positive()
+      .max(125)
+      .default(3)
+      .describe("Most leverage a position's perp leg may carry (perp notional / the collateral behind it); an open that would exceed it is refused."),
+    minLiquidationDistance: z
+      .number()
+      .positive()
+      .lt(1)
+      .default(0.25)
+      .describe("Smallest distance to liquidation, |liquidation − mark| / mark (0.25 = 25%), a position's perp may open at; closer is refused."),
+    dailyLossLimit: positive()
+      .default(500)
+      .describe('Most a UTC day may lose, in quote currency (realised + funding − fees); once lost, no new positions until the next UTC day.'),
   })
   .strict();
+
+export const fundingToleranceSchema = z
+  .object({
+    relative: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe('Share of the expected funding payment the actual one may differ by (0.05 = 5%).'),
+    absolute: z
+      .number()
+      .min(0)
+      .default(0.01)
+      .describe('Floor of the tolerance in quote currency, so a tiny payment is not flagged for a rounding cent: accepted when |actual − expected| ≤ max(relative × |expected|, absolute).'),
+  })
+  .strict();
+
+export const liveSchema = z
+  .object({
+    legTimeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(300_000)
+      .default(15_000)
+      .describe('Longest a filled leg may stay unhedged (its other leg not filled) before it is unwound, ms.'),
+    orderTimeoutMs: z
+      .number()
+      .int()
+      .min(500)
+      .max(120_000)
+      .default(10_000)
+      .describe('Longest one order may go unanswered before it is asked for by client id (and cancelled if still open), ms.'),
+    recvWindowMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(60_000)
+      .default(10_000)
+      .describe('How long after its timestamp a signed request stays valid at the venue (Binance recvWindow), ms; a request delayed beyond it is refused, never executed late.'),
+    autoTransfer: z
+      .boolean()
+      .default(false)
+      .describe('Let carry move collateral between spot and derivatives wallets itself (margin top-ups); false = alert with the transfer to make.'),
+    fundingTolerance: fundingToleranceSchema
+      .default(fundingToleranceSchema.parse({}))
+      .describe('How far the funding the venue paid may be from what carry expected before it is flagged.'),
+    controlPollMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1_000)
+      .describe('How often the daemon reads control requests (carry kill, resume, close) and renews its lease, ms.'),
+    leaseStaleMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(600_000)
+      .default(10_000)
+      .describe("A daemon lease not renewed for this long is stale: another daemon may take the ledger over, ms. At least 2 × controlPollMs."),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    // A leg is only known unhedged once its order is answered: an order timeout beyond the leg timeout could never be met.
+    if (l.orderTimeoutMs > l.legTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['orderTimeoutMs'], input: l.orderTimeoutMs, message: `at most legTimeoutMs (${l.legTimeoutMs})` });
+    }
+    // One late heartbeat must not hand the ledger to a second daemon.
+    if (l.leaseStaleMs < 2 * l.controlPollMs) {
+      ctx.addIssue({ code: 'custom', path: ['leaseStaleMs'], input: l.leaseStaleMs, message: `at least 2 × controlPollMs (${2 * l.controlPollMs})` });
+    }
+  });
 
 const faultRate = (what: string) => z.number().min(0).max(1).optional().describe(`Probability per call of ${what}.`);
 
@@ -419,6 +505,10 @@ export const monitorSchema = z
 
 export const configSchema = z
   .object({
+    mode: z
+      .enum(['paper', 'live'])
+      .default('paper')
+      .describe('paper: simulated fills on real books, no keys; live: real orders with the keys from the environment.'),
     market: z
       .string()
       .default('live')
@@ -432,13 +522,26 @@ export const configSchema = z
     paper: paperSchema.default(paperSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
     jobs: jobsSchema.default(jobsSchema.parse({})),
-    risk: riskSchema.default(riskSchema.parse({})),
+    risk: riskSchema.default(riskSchema.parse({})).describe('The risk gate: notional caps, leverage, liquidation distance, daily loss.'),
+    live: liveSchema.default(liveSchema.parse({})).describe('Live trading: timeouts, collateral transfers, funding checks, the control channel and the daemon lease.'),
     strategy: strategySchema.default(strategySchema.parse({})),
     sim: simSchema.default(simSchema.parse({})).describe('Settings of the seeded sim market (--market sim).'),
     alerts: alertsSchema.default(alertsSchema.parse({})).describe('Alert delivery: the sinks (docs/alerts.md).'),
     monitor: monitorSchema.default(monitorSchema.parse({})).describe("The monitor's checks over open positions: thresholds and auto-rebalance."),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // The liquidation exit fires under monitor.margin.floor: a gate floor below it would let in
+    // positions the monitor closes on its next tick, paying both sides' fees for nothing.
+    if (c.risk.minLiquidationDistance < c.monitor.margin.floor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['risk', 'minLiquidationDistance'],
+        input: c.risk.minLiquidationDistance,
+        message: `at least monitor.margin.floor (${c.monitor.margin.floor}), or a position could open already inside the liquidation exit`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type VenueConfig = z.infer<typeof venueConfigSchema>;
@@ -446,6 +549,7 @@ export type ScanConfig = z.infer<typeof scanSchema>;
 export type PaperConfig = z.infer<typeof paperSchema>;
 export type JobsConfig = z.infer<typeof jobsSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;
+export type LiveConfig = z.infer<typeof liveSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type SimConfig = z.infer<typeof simSchema>;
 export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'CARRY_TAPE_MISS'
   | 'CARRY_TAPE_INVALID'
   | 'CARRY_STORE_INVALID'
+  | 'CARRY_LEASE_HELD'
   | 'CARRY_INTERNAL';
 
 export class CarryError extends Error {

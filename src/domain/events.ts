@@ -7,6 +7,7 @@
 import type { ExitRecord } from './action.js';
 import type { LegKind, OrderPurpose, OrderSide, PositionSpec, PositionState } from './position.js';
 import type { VenueId } from './market.js';
+import type { GateCode, ReducingCause, RiskTrigger, TradingState } from './risk.js';
 
 interface Base {
   readonly ts: number;
@@ -103,6 +104,8 @@ export interface OrderDone extends Base {
   readonly status: 'filled' | 'partial' | 'unfilled' | 'rejected';
   readonly filledAmount: number;
   readonly reason: string | null;
+  /** The venue's own id for the order, when it answered with one (absent in older ledgers and in paper). */
+  readonly venueOrderId?: string | null;
 }
 
 export interface FundingPaid extends Base {
@@ -159,6 +162,23 @@ export interface DecisionRecorded extends Base {
   readonly symbol: string;
   readonly action: 'open' | 'close' | 'rebalance' | 'skip' | 'deny';
   readonly reason: string;
+  /** A deny only: which check refused it (absent in older ledgers). */
+  readonly code?: GateCode;
+  /** A deny only: the configured limit and the value that broke it, in the check's unit; null when not a number (a trading state). */
+  readonly limit?: number | null;
+  readonly value?: number | null;
+}
+
+/** The trading state machine moved (or its set of causes changed): src/engine/risk-state.ts. */
+export interface RiskStateChanged extends Base {
+  readonly type: 'risk.state';
+  readonly from: TradingState;
+  readonly to: TradingState;
+  readonly trigger: RiskTrigger;
+  /** What was measured or who asked, e.g. "daily loss 512.30 over risk.dailyLossLimit 500". */
+  readonly reason: string;
+  /** The reducing causes that hold after this change, so a restart resumes with them. */
+  readonly causes: readonly ReducingCause[];
 }
 
 export type LedgerEvent =
@@ -172,6 +192,7 @@ export type LedgerEvent =
   | FundingPaid
   | EquitySnapshot
   | ScanRecorded
-  | DecisionRecorded;
+  | DecisionRecorded
+  | RiskStateChanged;
 
 export type LedgerEventType = LedgerEvent['type'];

@@ -13,6 +13,11 @@ export function storeInvalid(message: string, cause?: unknown): CarryError {
   return new CarryError('CARRY_STORE_INVALID', 'stop', message, cause === undefined ? {} : { cause });
 }
 
+/** Another daemon holds (or took over) the ledger's lease: stop, two daemons must never trade one ledger. */
+export function leaseHeld(message: string): CarryError {
+  return new CarryError('CARRY_LEASE_HELD', 'stop', message);
+}
+
 export type LedgerRule =
   | 'invalid_event' // fails the event schema (missing field, NaN, negative price, ...)
   | 'unknown_position'

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { EXIT_KINDS, RISK_RULES } from '../domain/action.js';
 import type { LedgerEvent } from '../domain/events.js';
+import { GATE_CODES, REDUCING_CAUSES, RISK_TRIGGERS, TRADING_STATES, type ReducingCause } from '../domain/risk.js';
 import { LedgerRejectedError } from './errors.js';
 
 const ms = z.number().int().nonnegative();
@@ -132,6 +133,7 @@ const orderDone = z.object({
   status: z.enum(['filled', 'partial', 'unfilled', 'rejected']),
   filledAmount: nonNegative,
   reason: z.string().nullable(),
+  venueOrderId: text.nullable().optional(),
 });
 
 const fundingPaid = z
@@ -185,14 +187,43 @@ const scanRecorded = z.object({
   ),
 });
 
-const decision = z.object({
-  type: z.literal('decision'),
-  ts: ms,
-  venue: text,
-  symbol: text,
-  action: z.enum(['open', 'close', 'rebalance', 'skip', 'deny']),
-  reason: z.string(),
-});
+const decision = z
+  .object({
+    type: z.literal('decision'),
+    ts: ms,
+    venue: text,
+    symbol: text,
+    action: z.enum(['open', 'close', 'rebalance', 'skip', 'deny']),
+    reason: z.string(),
+    code: z.enum(GATE_CODES).optional(),
+    limit: finite.nullable().optional(),
+    value: finite.nullable().optional(),
+  })
+  .refine((e) => e.action === 'deny' || (e.code === undefined && e.limit === undefined && e.value === undefined), {
+    message: 'only a deny carries a code, limit and value',
+    path: ['code'],
+  });
+
+const causes = z
+  .array(z.enum(REDUCING_CAUSES))
+  .refine((cs) => cs.every((c, i) => i === 0 || REDUCING_CAUSES.indexOf(cs[i - 1] as ReducingCause) < REDUCING_CAUSES.indexOf(c)), {
+    message: `distinct, in the order ${REDUCING_CAUSES.join(', ')}`,
+  });
+
+const riskState = z
+  .object({
+    type: z.literal('risk.state'),
+    ts: ms,
+    from: z.enum(TRADING_STATES),
+    to: z.enum(TRADING_STATES),
+    trigger: z.enum(RISK_TRIGGERS),
+    reason: z.string(),
+    causes,
+  })
+  // The machine's own invariants, so a hand-built event cannot contradict it.
+  .refine((e) => e.to !== 'active' || e.causes.length === 0, { message: 'active with a reducing cause held', path: ['causes'] })
+  .refine((e) => e.to !== 'reducing' || e.causes.length > 0, { message: 'reducing without a cause', path: ['causes'] })
+  .refine((e) => e.from !== 'halted' || e.to === 'halted' || e.trigger === 'user_resume', { message: 'only user_resume leaves halted', path: ['trigger'] });
 
 const SCHEMAS = {
   'wallet.funded': walletFunded,
@@ -206,6 +237,7 @@ const SCHEMAS = {
   'equity.snapshot': equitySnapshot,
   'scan.recorded': scanRecorded,
   decision,
+  'risk.state': riskState,
 } as const;
 
 type Parsed = { [K in keyof typeof SCHEMAS]: z.infer<(typeof SCHEMAS)[K]> }[keyof typeof SCHEMAS];
@@ -252,6 +284,7 @@ export function eventPositionId(e: LedgerEvent): string | null {
     case 'equity.snapshot':
     case 'scan.recorded':
     case 'decision':
+    case 'risk.state':
       return null;
   }
 }

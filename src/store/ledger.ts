@@ -15,8 +15,14 @@
  */
 import { StatementCache } from './statements.js';
 import Database from 'better-sqlite3';
+import { hostname } from 'node:os';
 import type { LedgerEvent } from '../domain/events.js';
 import type { PositionState } from '../domain/position.js';
+import type { ReducingCause, TradingState } from '../domain/risk.js';
+import * as control from './control.js';
+import type { ControlArgs, ControlKind, ControlRequest } from './control.js';
+import * as lease from './lease.js';
+import type { DaemonLease } from './lease.js';
 import { LedgerRejectedError } from './errors.js';
 import { validateEvent } from './event-schema.js';
 import { openStore, type OpenStoreOptions, type Store, type StoreMode } from './open.js';
@@ -28,6 +34,7 @@ import {
   toFundingPayment,
   toOrder,
   toPosition,
+  toRiskState,
   toScanTop,
   toWalletEntry,
   type DecisionRow,
@@ -37,6 +44,7 @@ import {
   type HistoryRow,
   type OrderRow,
   type PositionRow,
+  type RiskStateRow,
   type ScanTopRow,
   type WalletBalance,
   type WalletEntryRow,
@@ -105,7 +113,7 @@ export class Ledger {
       readonly then?: () => readonly LedgerEvent[];
     } = {},
   ): void {
-    if (this.readonly) throw new LedgerRejectedError('read_only', `${this.path} is open read-only`);
+    this.writable();
     if (events.length === 0 && !opts.checkpoint && !opts.then) return;
     const projector = (this.projector ??= new Projector(this.db));
     const applyAll = (batch: readonly LedgerEvent[]): void => {
@@ -270,6 +278,85 @@ export class Ledger {
     return this.rows(`SELECT * FROM decisions ORDER BY event_seq DESC LIMIT ?`, opts.limit).map(toDecision);
   }
 
+  // ---- risk: the trading state, the day's results ----
+
+  /** The trading state the latest risk.state event left; 'active' on a ledger that never moved. */
+  riskState(): TradingState {
+    return this.riskStatus().state;
+  }
+
+  /** The trading state with the reducing causes that hold: what the engine resumes with after a restart. */
+  riskStatus(): { readonly state: TradingState; readonly causes: readonly ReducingCause[] } {
+    const r = this.stmt(`SELECT to_state, causes FROM risk_states ORDER BY state_id DESC LIMIT 1`).get() as Raw | undefined;
+    return r === undefined ? { state: 'active', causes: [] } : { state: r['to_state'] as TradingState, causes: JSON.parse(r['causes'] as string) as ReducingCause[] };
+  }
+
+  /** Trading state changes, newest first. */
+  riskHistory(opts: { readonly limit?: number } = {}): readonly RiskStateRow[] {
+    return this.rows(`SELECT * FROM risk_states ORDER BY state_id DESC LIMIT ?`, opts.limit ?? -1).map(toRiskState);
+  }
+
+  /**
+   * Booked results since `since` (ms, inclusive), quote currency, for the daily loss limit: P&L
+   * realised by fills and their fees at the fill time, funding at its settlement time (a payment
+   * booked late after a restart still belongs to the period it paid for).
+   */
+  pnlSince(since: number): { readonly realised: number; readonly funding: number; readonly fees: number } {
+    const f = this.stmt(`SELECT COALESCE(SUM(realised_pnl_quote), 0) AS realised, COALESCE(SUM(fee_quote), 0) AS fees FROM fills WHERE ts >= ?`).get(since) as {
+      realised: number;
+      fees: number;
+    };
+    const funding = this.stmt(`SELECT COALESCE(SUM(amount_quote), 0) FROM funding_payments WHERE settlement_time >= ?`).pluck().get(since) as number;
+    return { realised: f.realised, funding, fees: f.fees };
+  }
+
+  // ---- control requests (written by another process, e.g. `carry kill`) ----
+
+  /** Records a request for the daemon; returns its id. `by` defaults to this process (pid and host). */
+  requestControl<K extends ControlKind>(kind: K, args: ControlArgs[K], opts: { readonly by?: string; readonly now?: number } = {}): number {
+    this.writable();
+    return control.requestControl(this.prep, kind, args, opts.by ?? `pid ${process.pid} on ${hostname()}`, opts.now ?? Date.now());
+  }
+
+  /** Requests not handled yet, oldest first. */
+  pendingControl(): readonly ControlRequest[] {
+    return control.pendingControl(this.prep);
+  }
+
+  controlRequest(id: number): ControlRequest | null {
+    return control.controlRequest(this.prep, id);
+  }
+
+  /** Marks a pending request handled; throws if it is unknown or already handled. */
+  markControlHandled(id: number, outcome: string, now: number = Date.now()): void {
+    this.writable();
+    control.markControlHandled(this.prep, id, outcome, now);
+  }
+
+  // ---- the daemon lease: one daemon per ledger ----
+
+  /** Takes the lease for this process (or `host`); throws CARRY_LEASE_HELD naming the holder while another's is fresh. */
+  acquireLease(pid: number, now: number, staleMs: number, host: string = hostname()): DaemonLease {
+    this.writable();
+    return lease.acquireLease(this.db, this.prep, this.path, { pid, host, mode: this.mode }, now, staleMs);
+  }
+
+  /** Renews the lease; throws CARRY_LEASE_HELD when it was lost (the daemon must stop trading). */
+  heartbeat(pid: number, now: number, host: string = hostname()): void {
+    this.writable();
+    lease.heartbeat(this.prep, this.path, { pid, host }, now);
+  }
+
+  /** Gives the lease up on a clean stop; true when this holder had it. */
+  releaseLease(pid: number, host: string = hostname()): boolean {
+    this.writable();
+    return lease.releaseLease(this.prep, { pid, host });
+  }
+
+  currentLease(): DaemonLease | null {
+    return lease.currentLease(this.prep);
+  }
+
   // ---- the log ----
 
   /** Events newest first, payload parsed. */
@@ -295,6 +382,12 @@ export class Ledger {
 
   countEvents(): number {
     return this.stmt(`SELECT COUNT(*) FROM events`).pluck().get() as number;
+  }
+
+  private readonly prep = (sql: string): Database.Statement => this.stmt(sql);
+
+  private writable(): void {
+    if (this.readonly) throw new LedgerRejectedError('read_only', `${this.path} is open read-only`);
   }
 
   private stmt(sql: string): Database.Statement {

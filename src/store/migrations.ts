@@ -8,6 +8,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { EXIT_KINDS, RISK_RULES } from '../domain/action.js';
+import { TRADING_STATES } from '../domain/risk.js';
 import type { PositionTransition } from '../domain/events.js';
 import { exitOfTransition } from './exit-record.js';
 
@@ -27,6 +28,7 @@ export const PROJECTION_TABLES = [
   { table: 'equity_snapshots', key: 'snapshot_id' },
   { table: 'scan_top', key: 'scan_seq, rank' },
   { table: 'decisions', key: 'decision_id' },
+  { table: 'risk_states', key: 'state_id' },
 ] as const;
 
 const POSITION_STATES = `'pending_open','open','rebalancing','closing','closed','unwinding','failed'`;
@@ -309,6 +311,57 @@ function v5(db: Database, now: number): void {
                                        ts = CASE WHEN status = 'pending' THEN MIN(ts, @now) ELSE ts END`).run({ now });
 }
 
+// Live trading's prerequisites.
+// - orders.venue_order_id: the venue's own id, known once it answers (order.done).
+// - decisions.deny_*: the gate's refusal as data (code, limit, value) beside its reason text, so
+//   denials stay in the one table they were always recorded in.
+// - risk_states: the trading state machine's moves, projected from risk.state events; the latest
+//   row is the state a restart resumes in. deny_code and risk_trigger have no CHECK list: those
+//   lists grow, a CHECK cannot be altered in SQLite, and the event schema already refuses an
+//   unknown word at the boundary. The three states are fixed, so they are checked here too.
+// - control_requests and daemon_lease: operational state outside the log (verify ignores them),
+//   written by a second process (`carry kill` beside the daemon) through WAL.
+const V6 = `
+ALTER TABLE orders ADD COLUMN venue_order_id TEXT;
+ALTER TABLE decisions ADD COLUMN deny_code TEXT;
+ALTER TABLE decisions ADD COLUMN deny_limit REAL;
+ALTER TABLE decisions ADD COLUMN deny_value REAL;
+
+CREATE TABLE risk_states (
+  state_id INTEGER PRIMARY KEY,
+  event_seq INTEGER NOT NULL REFERENCES events(seq),
+  ts INTEGER NOT NULL,
+  from_state TEXT NOT NULL CHECK (from_state IN (${sqlList(TRADING_STATES)})),
+  to_state TEXT NOT NULL CHECK (to_state IN (${sqlList(TRADING_STATES)})),
+  risk_trigger TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  -- the reducing causes holding after the change, a JSON array
+  causes TEXT NOT NULL CHECK (json_valid(causes) AND json_type(causes) = 'array')
+) STRICT;
+
+CREATE TABLE control_requests (
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('kill','resume','close_position')),
+  args TEXT NOT NULL CHECK (json_valid(args) AND json_type(args) = 'object'),
+  requested_by TEXT NOT NULL,
+  handled_at INTEGER,
+  outcome TEXT,
+  CHECK ((handled_at IS NULL) = (outcome IS NULL))
+) STRICT;
+CREATE INDEX control_requests_pending ON control_requests(id) WHERE handled_at IS NULL;
+
+-- At most one daemon trades a ledger: one row, renewed by heartbeats, taken over once stale.
+CREATE TABLE daemon_lease (
+  lease INTEGER PRIMARY KEY CHECK (lease = 1),
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('paper','live'))
+) STRICT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'event log and projections', up: (db) => db.exec(V1) },
   {
@@ -327,6 +380,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   { version: 5, name: 'alert deliveries on the delivery clock', up: (db) => v5(db, Date.now()) },
+  { version: 6, name: 'live prerequisites: venue order ids, deny codes, risk states, control requests, daemon lease', up: (db) => db.exec(V6) },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

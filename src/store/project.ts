@@ -5,7 +5,8 @@
  * projection is whatever the log implies, even with several connections on one file.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { FundingPaid, LedgerEvent, OrderDone, OrderFilled, OrderSubmitted } from '../domain/events.js';
+import type { FundingPaid, LedgerEvent, OrderDone, OrderFilled, OrderSubmitted, RiskStateChanged } from '../domain/events.js';
+import type { TradingState } from '../domain/risk.js';
 import type { PositionState } from '../domain/position.js';
 import { applyTrade, shrink, type Leg, type PnlModel } from './average-entry.js';
 import { LedgerRejectedError } from './errors.js';
@@ -84,7 +85,7 @@ export class Projector {
       perpLeg: p(`UPDATE positions SET perp_contracts = @qty, perp_entry_price = @entry,
           realised_perp = realised_perp + @realised, realised_perp_quote = realised_perp_quote + @realisedQuote,
           fees_quote = fees_quote + @feeQuote, updated_at = @ts WHERE position_id = @positionId`),
-      orderDone: p(`UPDATE orders SET status = ?, reason = ?, done_at = ? WHERE order_id = ?`),
+      orderDone: p(`UPDATE orders SET status = ?, reason = ?, done_at = ?, venue_order_id = ? WHERE order_id = ?`),
       fundingAt: p(`SELECT amount FROM funding_payments WHERE position_id = ? AND settlement_time = ?`),
       fundingOverlap: p(`SELECT period_start, settlement_time FROM funding_payments
         WHERE position_id = ? AND period_start IS NOT NULL AND period_start < ? AND settlement_time > ? LIMIT 1`),
@@ -100,7 +101,10 @@ export class Projector {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       scanTop: p(`INSERT INTO scan_top (scan_seq, rank, scan_ts, venue, perp_symbol, spot_symbol, rate, interval_hours,
           net_apr, max_notional, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      decision: p(`INSERT INTO decisions (event_seq, ts, venue, symbol, action, reason) VALUES (?, ?, ?, ?, ?, ?)`),
+      decision: p(`INSERT INTO decisions (event_seq, ts, venue, symbol, action, reason, deny_code, deny_limit, deny_value)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      riskLatest: p(`SELECT to_state, causes FROM risk_states ORDER BY state_id DESC LIMIT 1`),
+      riskState: p(`INSERT INTO risk_states (event_seq, ts, from_state, to_state, risk_trigger, reason, causes) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     };
   }
 
@@ -179,7 +183,10 @@ export class Projector {
         });
         break;
       case 'decision':
-        this.st('decision').run(at, e.ts, e.venue, e.symbol, e.action, e.reason);
+        this.st('decision').run(at, e.ts, e.venue, e.symbol, e.action, e.reason, e.code ?? null, e.limit ?? null, e.value ?? null);
+        break;
+      case 'risk.state':
+        this.riskState(e, at);
         break;
     }
     return at;
@@ -341,7 +348,21 @@ export class Projector {
         `order ${e.orderId}: done says ${e.filledAmount} filled but its recorded fills sum to ${o.filled_amount}`,
       );
     }
-    this.st('orderDone').run(e.status, e.reason, e.ts, e.orderId);
+    this.st('orderDone').run(e.status, e.reason, e.ts, e.venueOrderId ?? null, e.orderId);
+  }
+
+  private riskState(e: RiskStateChanged, seq: number): void {
+    // Like a position transition: a move from a state the ledger is not in is a stale view.
+    const latest = this.st('riskLatest').get() as { to_state: TradingState; causes: string } | undefined;
+    const current = latest?.to_state ?? 'active';
+    if (e.from !== current) {
+      throw new LedgerRejectedError('stale_transition', `trading state ${e.from} → ${e.to} refused, the ledger has trading ${current}`);
+    }
+    // As for positions: a record must change something, or the history fills with repeats.
+    if (e.from === e.to && JSON.stringify(e.causes) === (latest?.causes ?? '[]')) {
+      throw new LedgerRejectedError('invalid_transition', `trading state ${e.from} → ${e.to} with causes [${e.causes.join(', ')}] changes nothing`);
+    }
+    this.st('riskState').run(seq, e.ts, e.from, e.to, e.trigger, e.reason, JSON.stringify(e.causes));
   }
 
   private funding(e: FundingPaid, seq: number): void {

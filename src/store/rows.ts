@@ -2,6 +2,7 @@
 import type { ExitKind, RiskRule } from '../domain/action.js';
 import type { LedgerEvent, LedgerEventType } from '../domain/events.js';
 import type { Direction } from '../domain/opportunity.js';
+import type { GateCode, ReducingCause, RiskTrigger, TradingState } from '../domain/risk.js';
 import type { LegKind, OrderPurpose, OrderSide, PositionHoldings, PositionSpec, PositionState } from '../domain/position.js';
 
 export interface PositionRow extends PositionSpec, PositionHoldings {
@@ -63,6 +64,8 @@ export interface OrderRow {
   readonly reason: string | null;
   readonly submittedAt: number;
   readonly doneAt: number | null;
+  /** The venue's id for the order, once it answered with one; null before, in paper and in older ledgers. */
+  readonly venueOrderId: string | null;
 }
 
 export interface FillRow {
@@ -157,6 +160,21 @@ export interface DecisionRow {
   readonly symbol: string;
   readonly action: 'open' | 'close' | 'rebalance' | 'skip' | 'deny';
   readonly reason: string;
+  /** A deny: the check that refused (null otherwise, and for denials recorded before codes). */
+  readonly code: GateCode | null;
+  /** A deny: the configured limit and the value that broke it; null when not a number. */
+  readonly limit: number | null;
+  readonly value: number | null;
+}
+
+export interface RiskStateRow {
+  readonly eventSeq: number;
+  readonly ts: number;
+  readonly from: TradingState;
+  readonly to: TradingState;
+  readonly trigger: RiskTrigger;
+  readonly reason: string;
+  readonly causes: readonly ReducingCause[];
 }
 
 export interface HistoryRow {
@@ -233,6 +251,7 @@ export function toOrder(r: Raw): OrderRow {
     reason: strOrNull(r['reason']),
     submittedAt: num(r['submitted_at']),
     doneAt: numOrNull(r['done_at']),
+    venueOrderId: strOrNull(r['venue_order_id']),
   };
 }
 
@@ -330,5 +349,20 @@ export function toDecision(r: Raw): DecisionRow {
     symbol: str(r['symbol']),
     action: r['action'] as DecisionRow['action'],
     reason: str(r['reason']),
+    code: strOrNull(r['deny_code']) as GateCode | null,
+    limit: numOrNull(r['deny_limit']),
+    value: numOrNull(r['deny_value']),
+  };
+}
+
+export function toRiskState(r: Raw): RiskStateRow {
+  return {
+    eventSeq: num(r['event_seq']),
+    ts: num(r['ts']),
+    from: r['from_state'] as TradingState,
+    to: r['to_state'] as TradingState,
+    trigger: r['risk_trigger'] as RiskTrigger,
+    reason: str(r['reason']),
+    causes: JSON.parse(str(r['causes'])) as ReducingCause[],
   };
 }

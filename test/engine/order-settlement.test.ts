@@ -24,6 +24,7 @@ const row = (over: Partial<OrderRow> = {}): OrderRow => ({
   reason: null,
   submittedAt: 1_000,
   doneAt: null,
+  venueOrderId: null,
   ...over,
 });
 

@@ -55,7 +55,7 @@ describe('risk gate', () => {
   it('denies with a reason when a cap is used up, and in reducing/halted states', () => {
     const full = gateOpen('active', caps, 'binance', 5_000, [{ venue: 'binance', notional: 40_000 }]);
     expect(full).toMatchObject({ allow: false });
-    expect(full.allow ? '' : full.reason).toMatch(/venue cap 40000 on binance reached/);
+    expect(full.allow ? '' : full.reason).toMatch(/open notional 40000.00 on binance at risk.maxVenueNotional 40000: cap reached/);
     expect(gateOpen('reducing', caps, 'binance', 5_000, [])).toMatchObject({ allow: false, reason: expect.stringMatching(/reducing/) });
     expect(gateClose('reducing').allow).toBe(true);
     expect(gateClose('halted').allow).toBe(false);

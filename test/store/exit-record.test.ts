@@ -11,7 +11,7 @@ import { exitOfTransition } from '../../src/store/exit-record.js';
 import { Ledger } from '../../src/store/ledger.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open.js';
-import { created, funded, HOUR, linearSpec, memoryLedger, T0, tempDir, transition } from './fixtures.js';
+import { created, dropMigration6, funded, HOUR, linearSpec, memoryLedger, T0, tempDir, transition } from './fixtures.js';
 
 function closing(positionId: string, reason: string, exit?: Extract<LedgerEvent, { type: 'position.transition' }>['exit'], ts = T0 + 10 * HOUR): LedgerEvent {
   return { type: 'position.transition', ts, positionId, from: 'open', to: 'closing', reason, ...(exit ? { exit } : {}) };
@@ -92,6 +92,7 @@ describe('exits of ledgers written before schema 4', () => {
     const raw = new Database(file);
     for (const c of ['entry_net_apr', 'exit_kind', 'exit_rule', 'close_reason']) raw.exec(`ALTER TABLE positions DROP COLUMN ${c}`);
     raw.exec(`ALTER TABLE alert_deliveries DROP COLUMN created_at`); // migration 5's
+    dropMigration6(raw);
     raw.prepare(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`).run();
     raw.close();
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FundingPaid, LedgerEvent, OrderFilled } from '../../src/domain/events.js';
 import type { LegKind, OrderPurpose, OrderSide, PositionSpec, PositionState } from '../../src/domain/position.js';
+import type Database from 'better-sqlite3';
 import { Ledger } from '../../src/store/ledger.js';
 import type { StoreMode } from '../../src/store/open.js';
 
@@ -197,4 +198,18 @@ export function linearFunding(spec: PositionSpec, contracts: number, settlementT
 
 export function balance(l: Ledger, venue: string, currency: string): number {
   return l.walletBalances(venue).find((b) => b.currency === currency)?.amount ?? 0;
+}
+
+/**
+ * Takes migration 6's objects off a ledger file built with today's code, leaving what a schema-5
+ * carry wrote (the log itself is the same: its new event fields are all optional).
+ */
+export function dropMigration6(raw: Database.Database): void {
+  raw.exec(`ALTER TABLE orders DROP COLUMN venue_order_id;
+    ALTER TABLE decisions DROP COLUMN deny_code;
+    ALTER TABLE decisions DROP COLUMN deny_limit;
+    ALTER TABLE decisions DROP COLUMN deny_value;
+    DROP TABLE risk_states;
+    DROP TABLE control_requests;
+    DROP TABLE daemon_lease;`);
 }

@@ -332,7 +332,7 @@ describe('queries', () => {
     expect(l.positions({ state: ['open', 'failed'] }).map((p) => p.positionId)).toEqual(['a', 'c']);
     expect(l.positions().map((p) => p.positionId)).toEqual(['a', 'b', 'c']);
     expect(l.equitySnapshots({ since: T0 + 15 }).map((s) => s.equity)).toEqual([2]);
-    expect(l.decisions({ limit: 5 })).toEqual([{ ts: T0 + 21, venue: 'binance', symbol: 'BTC/USDT:USDT', action: 'deny', reason: 'venue cap' }]);
+    expect(l.decisions({ limit: 5 })).toEqual([{ ts: T0 + 21, venue: 'binance', symbol: 'BTC/USDT:USDT', action: 'deny', reason: 'venue cap', code: null, limit: null, value: null }]);
     const top = l.scanTop({ limit: 2 });
     expect(top.map((r) => [r.rank, r.venue, r.netApr, r.scanTs])).toEqual([
       [1, 'okx', 0.25, T0 + 90],
