@@ -19,7 +19,9 @@ import { closePosition, openPosition, resumeUnwind, type FlattenRequest } from '
 import { specOf } from './ledger-reads.js';
 import { assessRebalance, rebalance } from './rebalancing.js';
 import { riskSignals } from './risk-exits.js';
-import { gateClose, gateOpen } from './risk-gate.js';
+import { denialRecord, gateClose, gateOpen, utcDayStart, type OpenChecks } from './risk-gate.js';
+import { liquidation } from '../monitor/liquidation.js';
+import { maintenanceMarginRateFor } from '../monitor/margin.js';
 import type { ScanResult } from './scanner.js';
 import type { TickBuffer } from './tick-buffer.js';
 
@@ -134,7 +136,7 @@ async function execute(t: TradingContext, action: Action, scan: ScanResult, posi
     if (!p) return;
     const gate = gateClose(ctx.tradingState);
     if (!gate.allow) {
-      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'deny', reason: gate.reason }]);
+      buffer.sink([{ type: 'decision', ts: now, venue: p.venue, symbol: p.perpSymbol, action: 'deny', ...denialRecord(gate) }]);
       return;
     }
     const req = flattenRequest(ctx, p, scan, `${action.exit}: ${action.reason}`);
@@ -146,9 +148,10 @@ async function execute(t: TradingContext, action: Action, scan: ScanResult, posi
   }
   const o = action.opportunity;
   const exposures = positions.map((p) => ({ venue: p.venue, notional: Math.abs(p.spotQty) * (marksFor(ctx, p).spot ?? p.spotEntryPrice ?? 0) }));
-  const gate = gateOpen(ctx.tradingState, ctx.o.config.risk, o.venue, action.notional, exposures);
+  const gate = gateOpen(ctx.tradingState, ctx.o.config.risk, o.venue, action.notional, exposures, openChecks(t, o, now));
   if (!gate.allow) {
-    buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'deny', reason: gate.reason }]);
+    buffer.sink([{ type: 'decision', ts: now, venue: o.venue, symbol: o.perpSymbol, action: 'deny', ...denialRecord(gate) }]);
+    ctx.log.warn({ venue: o.venue, symbol: o.perpSymbol, code: gate.code, limit: gate.limit, value: gate.value }, `open refused: ${gate.reason}`);
     return;
   }
   const markets = o.spotSymbol ? positionMarkets(ctx, o.venue, o.spotSymbol, o.perpSymbol) : null;
@@ -190,6 +193,25 @@ async function execute(t: TradingContext, action: Action, scan: ScanResult, posi
   });
   logOutcome(ctx.log, 'open', out);
   if (out.holdings.perpContracts !== 0) seedAccrual(ctx, spec.positionId, o.venue, o.perpSymbol, scan, now);
+}
+
+/**
+ * What the gate measures of an open beyond notional: the day's booked results (daily loss limit),
+ * the perp's leverage and, for a short linear perp margined at that leverage, its distance to
+ * liquidation at entry (the maintenance-margin model of monitor.margin). A carry short hedged by
+ * the spot coin (inverse) is never liquidated by price and is not measured.
+ */
+function openChecks(t: TradingContext, o: Opportunity, now: number): OpenChecks {
+  const { ctx, capital } = t;
+  const leverage = capital.perpLeverage;
+  const mmr = maintenanceMarginRateFor(ctx.thresholds.margin, o.venue);
+  // Scale-free: a one-contract short at mark 1 with 1/leverage of margin.
+  const liquidationDistance = o.settlement === 'linear' ? liquidation({ settlement: 'linear', contracts: o.direction === 'carry' ? -1 : 1, contractSize: 1 }, 1 / leverage, 1, mmr).distance : undefined;
+  return {
+    day: ctx.o.ledger.pnlSince(utcDayStart(now)),
+    leverage,
+    ...(liquidationDistance === undefined ? {} : { liquidationDistance }),
+  };
 }
 
 function specFor(ctx: EngineContext, o: Opportunity, markets: { readonly spot: Market; readonly perp: Market }): PositionSpec {
