@@ -9,7 +9,7 @@ describe('live smoke', () => {
     h = await liveHarness();
     const live = await h.open();
     expect(live.startCheck.reconciliation.consistent).toBe(true);
-    await live.run('scan');
+    for (let i = 0; i < 3; i++) await live.run("scan");
     console.log(JSON.stringify(live.ledger.positions(), null, 1).slice(0, 3000));
     console.log(JSON.stringify(h.mock.state().positions), JSON.stringify(h.mock.stats()));
     console.log(JSON.stringify(live.ledger.history({ limit: 30 }).map((r) => [r.type, JSON.stringify(r).slice(0, 300)])));
