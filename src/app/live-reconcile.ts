@@ -43,17 +43,12 @@ export function holdingsOf(ledger: Ledger, marketOf: StartCheckDeps['marketOf'])
   return ledger.openPositions().map((p: PositionRow) => {
     const spot = p.spotSymbol === null ? null : marketOf(p.venue, p.spotSymbol);
     const perp = marketOf(p.venue, p.perpSymbol);
-    const spotBaseFees = ledger
-      .fills(p.positionId)
-      .filter((f) => f.leg === 'spot' && f.feeCurrency === p.base)
-      .reduce((s, f) => s + f.fee, 0);
     return {
       positionId: p.positionId,
       venue: p.venue,
       base: p.base,
       spotSymbol: p.spotSymbol ?? '',
       spotQty: p.spotQty,
-      spotBaseFees,
       // Unknown markets (delisted, not loaded) compare exactly: a mismatch is reported, not hidden.
       spotLot: spot?.amountStep ?? 0,
       perpSymbol: p.perpSymbol,

@@ -193,7 +193,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   if (startCheck.reconciliation.consistent) log.info({ settled: startCheck.settlement.settled.length }, text);
   else log.error({ findings: startCheck.reconciliation.findings.filter((f) => f.severity === 'halt') }, text);
 
-  const capital = new LiveCapital(accounts, Math.min(config.paper.perpLeverage, config.risk.maxLeverage), moduleLogger('capital'));
+  const capital = new LiveCapital(accounts, config.paper.perpLeverage, moduleLogger('capital'));
   for (const [venue, list] of balances) capital.set(venue, list);
 
   let jobStats: () => readonly JobStats[] = () => [];

@@ -211,8 +211,19 @@ class Run {
     return { spotQty: this.held.spot, perpContracts: contracts === 0 ? 0 : contracts };
   }
 
+  /**
+   * No whole lot left on either leg. Venues trade whole lots, so a fraction of a lot can only be
+   * what a fee charged in the base coin took off a spot fill (Binance without BNB): dust no order
+   * can sell. It stays in the ledger's holdings (and the wallet) and does not keep a position open.
+   */
   flat(): boolean {
-    return this.held.spot === 0 && this.held.perp === 0;
+    return wholeLots(this.held.spot, this.markets.spot.amountStep) === 0 && wholeLots(this.held.perp, this.markets.perp.amountStep) === 0;
+  }
+
+  /** What a flat position still holds below one lot, for the record ('' when nothing). */
+  dust(): string {
+    const s = this.held.spot;
+    return s === 0 ? '' : `; ${s} ${this.spec.base} of base-coin fee dust left (below the ${this.markets.spot.amountStep} lot)`;
   }
 
   /**
@@ -263,6 +274,7 @@ class Run {
       status: result.status,
       filledAmount: result.filledAmount,
       reason: result.reason,
+      venueOrderId: result.orderId,
     });
     return result;
   }
@@ -470,7 +482,7 @@ async function unwindAll(run: Run, req: OpenRequest, one: LegKind, reason: strin
 /** After taking legs off: final state when flat, else a flag saying what is still held. */
 function settleTakeOff(run: Run, terminal: 'closed' | 'failed', flag: string, what: string): ExecutionOutcome {
   if (run.flat()) {
-    run.move(terminal, `${what}: both legs flat`);
+    run.move(terminal, `${what}: both legs flat${run.dust()}`);
   } else {
     run.raise(flag, `could not take the position fully off: ${run.describe()} still held; retried next tick`);
   }

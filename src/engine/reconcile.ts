@@ -23,10 +23,8 @@ export interface LedgerHolding {
   readonly venue: VenueId;
   readonly base: string;
   readonly spotSymbol: string;
-  /** Spot held by the ledger's fills, in base. */
+  /** Spot held by the ledger's fills, in base, net of fees the venue took in the coin (as the wallet holds it). */
   readonly spotQty: number;
-  /** Spot fees paid in the base coin (reduce what the wallet holds). */
-  readonly spotBaseFees: number;
   readonly spotLot: number;
   readonly perpSymbol: string;
   /** Signed perp contracts held by the ledger's fills. */
@@ -140,7 +138,7 @@ function reconcileSpot(venue: VenueId, mine: readonly LedgerHolding[], balances:
   const byCoin = new Map<string, { qty: number; lot: number; symbol: string }>();
   for (const h of mine) {
     const e = byCoin.get(h.base) ?? { qty: 0, lot: h.spotLot, symbol: h.spotSymbol };
-    e.qty += h.spotQty - h.spotBaseFees;
+    e.qty += h.spotQty;
     e.lot = Math.max(e.lot, h.spotLot);
     byCoin.set(h.base, e);
   }

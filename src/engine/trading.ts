@@ -210,6 +210,9 @@ function openChecks(t: TradingContext, o: Opportunity, now: number): OpenChecks 
   return {
     day: ctx.o.ledger.pnlSince(utcDayStart(now)),
     leverage,
+    // A cap that leaves less than the smallest position the strategy opens refuses by name,
+    // rather than letting sizing drop an order too small to matter.
+    minNotional: ctx.o.params.minNotional,
     ...(liquidationDistance === undefined ? {} : { liquidationDistance }),
   };
 }
@@ -299,7 +302,8 @@ export async function flattenAll(ctx: EngineContext, scan: ScanResult, buffer: T
         ? await resumeUnwind(deps, req)
         : await closePosition(deps, { ...req, exit: { kind: 'manual', rule: null, reason: `kill: ${reason}` } });
     logOutcome(ctx.log, 'kill', out);
-    if (out.holdings.spotQty === 0 && out.holdings.perpContracts === 0) flat.push(p.positionId);
+    // Closed (or failed, for an unwound open) is flat to the lot: a base-coin fee can leave dust under one lot.
+    if (out.state === 'closed' || out.state === 'failed') flat.push(p.positionId);
     else left.push({ positionId: p.positionId, why: `still holds spot ${out.holdings.spotQty}, perp ${out.holdings.perpContracts} contracts` });
   }
   return { flat, left };

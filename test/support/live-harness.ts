@@ -41,6 +41,13 @@ export function seedMarket(mock: MockExchange, opts: { readonly mid?: number; re
   mock.setBook(PERP, { bids: levels(-1, mid + 10), asks: levels(1, mid + 20) });
   mock.setMark(PERP, mid + 15, mid);
   mock.setFundingRate(PERP, opts.rate ?? 0.0005);
+  // ETH is listed too: a book with depth (an empty one is a bad answer the scanner retries) and
+  // a rate too low to be worth opening, so BTC is the one trade.
+  const eth = (side: 1 | -1, start: number) => Array.from({ length: 20 }, (_, i) => [start + side * i * 0.5, 20] as [number, number]);
+  mock.setBook('ETH/USDT', { bids: eth(-1, 2_999.5), asks: eth(1, 3_000.5) });
+  mock.setBook('ETH/USDT:USDT', { bids: eth(-1, 3_000), asks: eth(1, 3_001) });
+  mock.setMark('ETH/USDT:USDT', 3_000.5, 3_000);
+  mock.setFundingRate('ETH/USDT:USDT', 0.00001);
 }
 
 export async function liveHarness(opts: {
@@ -62,10 +69,12 @@ export async function liveHarness(opts: {
   const { apiKey: _k, secret: _s, ...ccxtOptions } = mock.ccxtOptions();
   const dbPath = join(tempDir('carry-live-'), 'live.db');
   const others = ['binance', 'bybit', 'okx', 'deribit', 'bitmex'].filter((v) => v !== venue);
+  // ccxt's throttle stays on (carry never turns it off) but at 1 ms per cost unit: Binance's
+  // weight-40 ticker call would otherwise pace every scan by 2 s against a loopback server.
   const base: Record<string, unknown> = {
     mode: 'live',
     log: { level: 'silent', format: 'json' },
-    venues: { [venue]: { enabled: true, timeoutMs: 2_000, options: { ...ccxtOptions, enableRateLimit: false } }, ...Object.fromEntries(others.map((v) => [v, { enabled: false }])) },
+    venues: { [venue]: { enabled: true, timeoutMs: 2_000, options: { ...ccxtOptions, rateLimit: 1 } }, ...Object.fromEntries(others.map((v) => [v, { enabled: false }])) },
     scan: { minQuoteVolume24h: 0, notional: 1_000 },
     store: { livePath: dbPath },
     live: { legTimeoutMs: 5_000, orderTimeoutMs: 4_000, recvWindowMs: 2_000, controlPollMs: 200, leaseStaleMs: 2_000 },
