@@ -11,6 +11,7 @@ import { startLiveDaemon, type LiveDaemon } from '../../src/app/live-run.js';
 import { liveCommandWith } from '../../src/cli/commands/live.js';
 import { Ledger } from '../../src/store/ledger.js';
 import { deepMerge } from '../../src/util/merge.js';
+import { runCarryProcess } from '../support/carry-process.js';
 import { runCli, tempDir } from '../support/cli.js';
 import { liveHarness, PERP, type LiveHarness } from '../support/live-harness.js';
 
@@ -204,9 +205,24 @@ describe('carry kill and carry resume', () => {
     expect(status.code, status.err).toBe(0);
     expect(status.out).toContain('live trading HALTED');
 
+    // A restart while halted says so and what to do, places nothing, and still stops cleanly.
+    const orders = h.mock.state().orders.length;
+    const halted = await runCli(['live', '--live', '--yes', '--config', file, '--for', '1s']);
+    expect(halted.code, halted.err).toBe(0);
+    expect(halted.err).toContain('trading is HALTED (kill:');
+    expect(halted.err).toContain('`carry resume`');
+    expect(halted.err).toContain('`carry kill`');
+    expect(h.mock.state().orders.length).toBe(orders);
+
     const resumed = await runCli(['resume', '--config', file]);
     expect(resumed.code, resumed.err).toBe(0);
     expect(resumed.out).toContain('trading active (was halted)');
+    // The HALTED alert the kill raised resolves with the resume.
+    const firing = await runCli(['alerts', '--live', '--config', file, '--status', 'firing', '--json']);
+    expect(firing.code, firing.err).toBe(0);
+    expect(firing.out).not.toContain('trading_state');
+    const all = await runCli(['alerts', '--live', '--config', file, '--json']);
+    expect(all.out).toContain('trading_state');
     ledger = readLedger(h.dbPath);
     try {
       expect(ledger.riskState()).toBe('active');
@@ -267,4 +283,57 @@ describe('carry kill and carry resume', () => {
     }
     expect(existsSync(h.dbPath)).toBe(false);
   });
+});
+
+describe('carry live in its own process', () => {
+  it('a second process kills it through the ledger; SIGTERM then stops it with exit 0 and the lease released', async () => {
+    h = await liveHarness();
+    // A scan every second, so the third (which opens) comes soon.
+    const { file } = configFile(h, { jobs: { scan: '* * * * * *' } });
+    useKeys(h);
+    let killed = false;
+    const child = runCarryProcess(['live', '--live', '--yes', '--config', file], {
+      watch: { db: h.dbPath, when: () => killed, signal: 'SIGTERM' },
+      timeoutMs: 90_000,
+    });
+    const deadline = Date.now() + 60_000;
+    let open = 0;
+    while (open === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!existsSync(h.dbPath)) continue;
+      try {
+        const l = readLedger(h.dbPath);
+        try {
+          open = l.openPositions().filter((p) => p.state === 'open').length;
+        } finally {
+          l.close();
+        }
+      } catch {
+        // created but not migrated yet
+      }
+    }
+    expect(open).toBe(1);
+    expect(h.mock.state().positions).toHaveLength(1);
+
+    const r = await runCli(['kill', '--config', file, '--reason', 'from another process']);
+    killed = true;
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err).toContain('asked the daemon (pid ');
+    expect(r.err).not.toContain(`(pid ${process.pid} `);
+    expect(r.out).toMatch(/^halted; flat: P0001/);
+    expect(h.mock.state().positions.filter((p) => p.symbol === PERP)).toHaveLength(0);
+    expect(spotBtc(h)).toBeLessThan(1e-4);
+
+    const done = await child;
+    expect(done.code, done.err).toBe(0);
+    expect(done.err).toContain('live: stopped');
+    const ledger = readLedger(h.dbPath);
+    try {
+      expect(ledger.currentLease()).toBeNull();
+      expect(ledger.riskState()).toBe('halted');
+      expect(ledger.openPositions()).toHaveLength(0);
+    } finally {
+      ledger.close();
+    }
+  }, 120_000);
 });
