@@ -52,7 +52,8 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof InputError) {
+    // A CarryError coded CARRY_CONFIG_INVALID outside the loader (e.g. --testnet on a venue without one) is bad input too.
+    if (e instanceof ConfigError || e instanceof InputError || (isCarryError(e) && e.code === 'CARRY_CONFIG_INVALID')) {
       io.err(`carry ${name}: ${e.message}\n`);
       return EXIT.badInput;
     }
