@@ -3,7 +3,6 @@
  * Read-only (it can run while the daemon does). `carry alerts test`: sends a test alert to every
  * configured sink and says, per sink, whether it got through.
  */
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { carryVersion, startApp } from '../../app/context.js';
 import type { Config } from '../../config/schema.js';
@@ -13,9 +12,9 @@ import { createDispatcher } from '../../alerts/dispatcher.js';
 import type { SinkResult } from '../../alerts/manager.js';
 import { createSinks } from '../../alerts/sinks/from-config.js';
 import { AlertStore, type AlertRecord, type AlertStatus, type Delivery } from '../../alerts/store.js';
-import type { StoreMode } from '../../store/open.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
+import { ledgerMode } from '../ledger-file.js';
 import { renderTable } from '../table.js';
 
 export const ALERTS_HELP = `carry alerts [--db FILE] [--live] [--limit N] [--status firing|resolved] [--json]
@@ -110,24 +109,6 @@ async function listAlerts(values: ListFlags, io: CommandIO): Promise<number> {
     return EXIT.ok;
   } finally {
     store.close();
-  }
-}
-
-/**
- * The mode a carry ledger records, so `--db` works for the paper and the live ledger alike.
- * Anything unreadable falls back to paper, and opening it then says what is wrong.
- */
-function ledgerMode(path: string): StoreMode {
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      const mode = db.prepare(`SELECT value FROM meta WHERE key = 'mode'`).pluck().get();
-      return mode === 'live' ? 'live' : 'paper';
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 'paper';
   }
 }
 

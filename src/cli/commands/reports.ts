@@ -1,5 +1,6 @@
 /**
- * `carry status`, `carry pnl`, `carry history`: read-only views of the paper ledger. They never
+ * `carry status`, `carry pnl`, `carry history`: read-only views of a ledger (paper by default,
+ * live with --live, or whichever --db FILE is: the file says its mode). They never
  * write and can run while the daemon does (WAL). Open positions are marked at the prices the
  * engine last saw (its checkpoint), and the output says when that was.
  */
@@ -12,9 +13,11 @@ import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
 import { historyText, pnlReportRows, pnlSummaryText, pnlTable, statusTable, type StatusRow } from '../report-output.js';
 import { existsSync } from 'node:fs';
+import { ledgerMode } from '../ledger-file.js';
 
 const FLAGS = {
   db: { type: 'string' },
+  live: { type: 'boolean', default: false },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   limit: { type: 'string' },
@@ -22,11 +25,13 @@ const FLAGS = {
   help: { type: 'boolean', default: false },
 } as const;
 
-function openReadOnly(command: string, values: { db?: string | undefined; config?: string | undefined }): { ledger: Ledger; cp: EngineCheckpoint | null } {
+function openReadOnly(command: string, values: { db?: string | undefined; live?: boolean | undefined; config?: string | undefined }): { ledger: Ledger; cp: EngineCheckpoint | null } {
   const { config } = startApp({ configFile: values.config, command });
-  const path = values.db ?? config.store.path;
-  if (!existsSync(path)) throw new InputError(`carry ${command}: no ledger at ${path}; run carry paper first (or pass --db FILE)`);
-  const ledger = Ledger.open(path, { mode: 'paper', readonly: true, carryVersion: carryVersion() });
+  const path = values.db ?? (values.live ? config.store.livePath : config.store.path);
+  if (!existsSync(path)) throw new InputError(`carry ${command}: no ledger at ${path}; run carry ${values.live ? 'live' : 'paper'} first (or pass --db FILE)`);
+  // --live insists on a live ledger; a bare --db reads whichever mode the file records.
+  const mode = values.live ? 'live' : ledgerMode(path);
+  const ledger = Ledger.open(path, { mode, readonly: true, carryVersion: carryVersion() });
   return { ledger, cp: ledger.checkpoint<EngineCheckpoint>(CHECKPOINT_KEY)?.value ?? null };
 }
 
@@ -39,7 +44,7 @@ function marksFrom(cp: EngineCheckpoint | null) {
 
 export async function statusCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'status');
-  if (values.help) return io.out('carry status [--db FILE] [--json] — open positions with legs, residual delta, funding so far, next settlement\n'), EXIT.ok;
+  if (values.help) return io.out('carry status [--live] [--db FILE] [--json] — open positions with legs, residual delta, funding so far, next settlement\n'), EXIT.ok;
   const { ledger, cp } = openReadOnly('status', values);
   try {
     const now = cp?.clock ?? ledger.lastEventTs() ?? 0;
@@ -58,10 +63,12 @@ export async function statusCommand(argv: readonly string[], io: CommandIO): Pro
         markedAt: cp?.marks?.[p.positionId]?.at ?? null,
       };
     });
+    const trading = ledger.mode === 'live' ? ledger.riskStatus() : null;
     if (values.json) {
-      io.out(JSON.stringify({ at: now, positions: rows }, null, 2) + '\n');
+      io.out(JSON.stringify({ at: now, ...(trading ? { trading } : {}), positions: rows }, null, 2) + '\n');
     } else {
       io.out(`as of ${new Date(now).toISOString()} (${ledger.path})\n`);
+      if (trading) io.out(`live trading ${trading.state.toUpperCase()}${trading.causes.length > 0 ? ` (${trading.causes.join(', ')})` : ''}${trading.state === 'halted' ? ': no orders until carry resume' : ''}\n`);
       io.out(statusTable(rows, now));
     }
     return EXIT.ok;
@@ -72,7 +79,7 @@ export async function statusCommand(argv: readonly string[], io: CommandIO): Pro
 
 export async function pnlCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'pnl');
-  if (values.help) return io.out('carry pnl [--db FILE] [--json] — P&L totals and per position (funding, fees, legs, realised, unrealised, net, return over the hold, APR when held >= 24h, why closed)\n'), EXIT.ok;
+  if (values.help) return io.out('carry pnl [--live] [--db FILE] [--json] — P&L totals and per position (funding, fees, legs, realised, unrealised, net, return over the hold, APR when held >= 24h, why closed)\n'), EXIT.ok;
   const { ledger, cp } = openReadOnly('pnl', values);
   try {
     const now = cp?.clock ?? ledger.lastEventTs() ?? 0;
@@ -96,7 +103,7 @@ export async function pnlCommand(argv: readonly string[], io: CommandIO): Promis
 
 export async function historyCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'history');
-  if (values.help) return io.out('carry history [--db FILE] [--limit N] [--position ID] [--json] — the ledger, newest first\n'), EXIT.ok;
+  if (values.help) return io.out('carry history [--live] [--db FILE] [--limit N] [--position ID] [--json] — the ledger, newest first\n'), EXIT.ok;
   const limit = numberFlag(values.limit, '--limit', { min: 1, integer: true }) ?? 50;
   const { ledger } = openReadOnly('history', values);
   try {

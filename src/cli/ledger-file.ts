@@ -1,0 +1,74 @@
+/**
+ * Which ledger file a command reads or writes, and the live ledger's daemon and control channel
+ * as the CLI sees them (`carry kill`, `carry resume`).
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { carryVersion } from '../app/context.js';
+import type { Config } from '../config/schema.js';
+import { InputError } from '../domain/errors.js';
+import type { ControlRequest } from '../store/control.js';
+import type { DaemonLease } from '../store/lease.js';
+import { Ledger } from '../store/ledger.js';
+import type { StoreMode } from '../store/open.js';
+
+/**
+ * The mode a carry ledger records, so `--db` works for the paper and the live ledger alike.
+ * Anything unreadable falls back to paper, and opening it then says what is wrong.
+ */
+export function ledgerMode(path: string): StoreMode {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const mode = db.prepare(`SELECT value FROM meta WHERE key = 'mode'`).pluck().get();
+      return mode === 'live' ? 'live' : 'paper';
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 'paper';
+  }
+}
+
+/** The live ledger (--db, else store.livePath), which must exist: kill and resume never create one. */
+export function liveLedgerPath(command: string, config: Config, db: string | undefined): string {
+  const path = db ?? config.store.livePath;
+  if (!existsSync(path)) {
+    throw new InputError(`carry ${command}: no live ledger at ${path}: carry live never traded with it (pass --db FILE, or the --config whose store.livePath carry live used)`);
+  }
+  return path;
+}
+
+export function openLiveLedger(path: string): Ledger {
+  return Ledger.open(path, { mode: 'live', carryVersion: carryVersion() });
+}
+
+/** The daemon trading this ledger: a lease renewed within live.leaseStaleMs (one in the future counts). */
+export function runningDaemon(ledger: Ledger, config: Config, now: number = Date.now()): DaemonLease | null {
+  const lease = ledger.currentLease();
+  if (lease === null) return null;
+  return now - lease.heartbeatAt < config.live.leaseStaleMs ? lease : null;
+}
+
+export function describeDaemon(l: DaemonLease): string {
+  return `pid ${l.pid} on ${l.host}`;
+}
+
+export function requester(command: string): string {
+  return `${command} (pid ${process.pid} on ${hostname()})`;
+}
+
+/**
+ * Polls a control request until the daemon marks it handled, or `waitMs` passes (null: the
+ * request stays queued, the daemon handles it when it gets to it).
+ */
+export async function waitForOutcome(ledger: Ledger, id: number, waitMs: number, pollMs = 100): Promise<ControlRequest | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const r = ledger.controlRequest(id);
+    if (r !== null && r.handledAt !== null) return r;
+    if (Date.now() >= deadline) return null;
+    await new Promise((res) => setTimeout(res, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+  }
+}
