@@ -69,15 +69,17 @@ describe('carry live killed mid-open, then restarted', () => {
     expect(restarted.code, restarted.err).toBe(0);
     const after = ledgerView(h.dbPath);
     expect(after.verify.ok).toBe(true);
+    // The interrupted position ended hedged or unwound (the restarted daemon may then open anew).
     const p = after.positions[0]!;
-    expect(['open', 'failed']).toContain(p.state);
+    expect(['open', 'failed', 'closed']).toContain(p.state);
     expect(after.orders.filter((o) => o.status === 'submitted')).toEqual([]);
-    // The ledger equals the venue: perp position and spot coin.
+    // The ledger equals the venue: perp position and spot coin, over every position.
     const st = h.mock.state();
     const perp = st.positions.find((x) => x.symbol === PERP)?.contracts ?? 0;
-    expect(perp).toBeCloseTo(p.perpContracts, 12);
-    expect((st.balances['spot'] as Record<string, number>)['BTC'] ?? 0).toBeCloseTo(p.spotQty, 12);
-    if (p.state === 'open') expect(Math.abs(p.spotQty + p.perpContracts)).toBeLessThan(0.001);
+    const held = (f: (x: (typeof after.positions)[number]) => number) => after.positions.reduce((s, x) => s + f(x), 0);
+    expect(perp).toBeCloseTo(held((x) => x.perpContracts), 12);
+    expect((st.balances['spot'] as Record<string, number>)['BTC'] ?? 0).toBeCloseTo(held((x) => x.spotQty), 12);
+    for (const x of after.positions.filter((y) => y.state === 'open')) expect(Math.abs(x.spotQty + x.perpContracts)).toBeLessThan(0.001);
     // Never a second copy of any order.
     expect([...h.mock.ordersByClientId().values()].filter((l) => l.length > 1)).toEqual([]);
   }, 120_000);
