@@ -33,6 +33,7 @@ import { carryVersion } from './context.js';
 import { checkFundingNow, type FundingReport } from './live-funding.js';
 import { checkKeys, collectSecrets, selectLiveVenues } from './live-preflight.js';
 import { LiveCapital } from './live-capital.js';
+import { AutoTransfers } from './live-transfers.js';
 import { checkAtStart, unsettledOrders, type StartCheck } from './live-reconcile.js';
 import { openMarketSource, type MarketSource } from './market-source.js';
 import { scannerFor } from './scanner.js';
@@ -73,6 +74,8 @@ export interface LiveStack {
   kill(reason: string): Promise<FlattenReport>;
   /** A human's decision: back to active (the only way out of halted). */
   resume(reason: string): RiskStep;
+  /** Transfers live.autoTransfer made (or tried) since start. */
+  readonly transfers: AutoTransfers;
   /** The last funding check (actual against expected). */
   lastFunding(): FundingReport | null;
   /** Where missed-tick alerts read the scheduler's stats (the daemon sets it). */
@@ -235,6 +238,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   alerting.delivery.start();
 
   let lastFunding: FundingReport | null = null;
+  const transfers = new AutoTransfers(accounts, moduleLogger('transfers'));
 
   /** Orders sent whose outcome is still unknown are asked for, written as learnt. */
   const settlePending = async (): Promise<SettlementReport | null> => {
@@ -303,7 +307,11 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       alerting.delivery.wake();
       return r;
     },
-    monitor: () => engine.monitorTick('monitor'),
+    monitor: async () => {
+      const r = await engine.monitorTick('monitor');
+      if (config.live.autoTransfer) await transfers.run(alerting.store.firing().map((e) => e.alert));
+      return r;
+    },
     settlement: () => engine.settlementCheck('settlement'),
     daily: () => engine.dailySummary('daily'),
     control: handleControl,
@@ -345,6 +353,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       return next;
     },
     resume,
+    transfers,
     lastFunding: () => lastFunding,
     useJobStats: (stats) => (jobStats = stats),
     close: async () => {
