@@ -275,6 +275,14 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     }
   };
 
+  /** A venue that did not answer the scan: no new positions anywhere until it answers again. */
+  const checkVenues = () => {
+    const down = (engine.lastScan()?.venues ?? []).filter((v) => v.status === 'error').map((v) => v.venue);
+    for (const t of triggersFor(ledger.riskStatus(), { venue_unreachable: down.length > 0 })) {
+      applyRisk(t, t === 'venue_unreachable' ? `${down.join(', ')} did not answer the scan` : 'every venue answers again');
+    }
+  };
+
   const handleControl = async (): Promise<void> => {
     for (const req of ledger.pendingControl()) {
       let outcome: string;
@@ -302,6 +310,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       await settlePending();
       checkDailyLoss();
       const r: TickSummary = await engine.scanTick('scan');
+      checkVenues();
       if (midProtocol()) await recover();
       lastFunding = await checkFundingNow({ ledger, accounts, clock, tolerance: config.live.fundingTolerance, log, alerts: alerting.manager });
       alerting.delivery.wake();
@@ -405,7 +414,7 @@ export function startLiveDaemon(stack: LiveStack, opts: { readonly log?: Logger;
   scheduler.start();
   // The first scan runs at once rather than at the next cron minute: a restart reconciles and
   // resumes whatever was mid-protocol straight away.
-  void stack.run('scan');
+  stack.run('scan').catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'first scan failed; the schedule retries'));
   const done = new Promise<void>((resolve) => (stopNow = resolve)).then(async () => {
     clearInterval(beat);
     await scheduler.stop();

@@ -271,3 +271,22 @@ describe('live on the mock: transfers', () => {
     expect(live.transfers.history).toEqual([]);
   }, 60_000);
 });
+
+describe('live on the mock: a venue that stops answering', () => {
+  it('moves trading to reducing (recorded) while it is down, and back to active when it answers', async () => {
+    h = await liveHarness();
+    const live = await h.open();
+    await openOne(live);
+    h.mock.fault({ on: '*', kind: 'serverError', times: 1_000 });
+    await live.run('scan');
+    expect(live.ledger.riskStatus()).toEqual({ state: 'reducing', causes: ['venue_unreachable'] });
+    expect(live.ledger.openPositions()[0]?.flag).toBe('venue_unreachable');
+    h.mock.clearFaults();
+    await live.run('scan');
+    expect(live.ledger.riskStatus()).toEqual({ state: 'active', causes: [] });
+    expect(live.ledger.riskHistory({ limit: 2 }).map((r) => [r.trigger, r.to])).toEqual([
+      ['venue_reachable', 'active'],
+      ['venue_unreachable', 'reducing'],
+    ]);
+  }, 60_000);
+});
