@@ -113,8 +113,8 @@ describe('live on the mock: open, funding, close', () => {
 });
 
 describe('live on the mock: kill switch', () => {
-  it('carry kill closes both legs (perp reduce-only), halts, and nothing opens after', async () => {
-    h = await liveHarness();
+  it.each(['binance', 'bybit'] as const)('%s: carry kill closes both legs (perp reduce-only), halts, and nothing opens after', async (venue) => {
+    h = await liveHarness({ venue });
     const live = await h.open();
     await openOne(live);
     const report = await live.kill('test: stop everything');
