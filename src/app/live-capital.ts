@@ -74,8 +74,9 @@ export class LiveCapital implements CapitalView {
     return this.snapshot.get(venue);
   }
 
+  /** What margins the perps: the futures wallet (Binance) or the unified account, not the spot wallet. */
   balance(venue: VenueId, currency: string): number {
-    return (this.snapshot.get(venue) ?? []).filter((b) => b.currency === currency).reduce((s, b) => s + b.total, 0);
+    return (this.snapshot.get(venue) ?? []).filter((b) => b.currency === currency && PERP_WALLETS.includes(b.wallet)).reduce((s, b) => s + b.total, 0);
   }
 
   freeFor(venue: VenueId, leg: CapitalLeg, currency: string): number {

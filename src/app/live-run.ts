@@ -33,6 +33,7 @@ import { carryVersion } from './context.js';
 import { checkFundingNow, type FundingReport } from './live-funding.js';
 import { checkKeys, collectSecrets, selectLiveVenues } from './live-preflight.js';
 import { LiveCapital } from './live-capital.js';
+import { AutoTransfers } from './live-transfers.js';
 import { checkAtStart, unsettledOrders, type StartCheck } from './live-reconcile.js';
 import { openMarketSource, type MarketSource } from './market-source.js';
 import { scannerFor } from './scanner.js';
@@ -73,6 +74,8 @@ export interface LiveStack {
   kill(reason: string): Promise<FlattenReport>;
   /** A human's decision: back to active (the only way out of halted). */
   resume(reason: string): RiskStep;
+  /** Transfers live.autoTransfer made (or tried) since start. */
+  readonly transfers: AutoTransfers;
   /** The last funding check (actual against expected). */
   lastFunding(): FundingReport | null;
   /** Where missed-tick alerts read the scheduler's stats (the daemon sets it). */
@@ -235,6 +238,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   alerting.delivery.start();
 
   let lastFunding: FundingReport | null = null;
+  const transfers = new AutoTransfers(accounts, moduleLogger('transfers'));
 
   /** Orders sent whose outcome is still unknown are asked for, written as learnt. */
   const settlePending = async (): Promise<SettlementReport | null> => {
@@ -271,6 +275,14 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     }
   };
 
+  /** A venue that did not answer the scan: no new positions anywhere until it answers again. */
+  const checkVenues = () => {
+    const down = (engine.lastScan()?.venues ?? []).filter((v) => v.status === 'error').map((v) => v.venue);
+    for (const t of triggersFor(ledger.riskStatus(), { venue_unreachable: down.length > 0 })) {
+      applyRisk(t, t === 'venue_unreachable' ? `${down.join(', ')} did not answer the scan` : 'every venue answers again');
+    }
+  };
+
   const handleControl = async (): Promise<void> => {
     for (const req of ledger.pendingControl()) {
       let outcome: string;
@@ -298,12 +310,17 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       await settlePending();
       checkDailyLoss();
       const r: TickSummary = await engine.scanTick('scan');
+      checkVenues();
       if (midProtocol()) await recover();
       lastFunding = await checkFundingNow({ ledger, accounts, clock, tolerance: config.live.fundingTolerance, log, alerts: alerting.manager });
       alerting.delivery.wake();
       return r;
     },
-    monitor: () => engine.monitorTick('monitor'),
+    monitor: async () => {
+      const r = await engine.monitorTick('monitor');
+      if (config.live.autoTransfer) await transfers.run(alerting.store.firing().map((e) => e.alert));
+      return r;
+    },
     settlement: () => engine.settlementCheck('settlement'),
     daily: () => engine.dailySummary('daily'),
     control: handleControl,
@@ -345,6 +362,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       return next;
     },
     resume,
+    transfers,
     lastFunding: () => lastFunding,
     useJobStats: (stats) => (jobStats = stats),
     close: async () => {
@@ -396,7 +414,7 @@ export function startLiveDaemon(stack: LiveStack, opts: { readonly log?: Logger;
   scheduler.start();
   // The first scan runs at once rather than at the next cron minute: a restart reconciles and
   // resumes whatever was mid-protocol straight away.
-  void stack.run('scan');
+  stack.run('scan').catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'first scan failed; the schedule retries'));
   const done = new Promise<void>((resolve) => (stopNow = resolve)).then(async () => {
     clearInterval(beat);
     await scheduler.stop();

@@ -223,7 +223,7 @@ class Run {
   /** What a flat position still holds below one lot, for the record ('' when nothing). */
   dust(): string {
     const s = this.held.spot;
-    return s === 0 ? '' : `; ${s} ${this.spec.base} of base-coin fee dust left (below the ${this.markets.spot.amountStep} lot)`;
+    return s === 0 ? '' : `; ${Number(s.toPrecision(10))} ${this.spec.base} of base-coin fee dust left (below the ${this.markets.spot.amountStep} lot)`;
   }
 
   /**

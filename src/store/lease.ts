@@ -53,6 +53,22 @@ function describeLease(l: DaemonLease, now: number): string {
 }
 
 /**
+ * A holder on this very host whose process no longer exists (killed, crashed) holds nothing,
+ * however fresh its last heartbeat: the restart after a crash must not wait out leaseStaleMs.
+ * Another host's holder can only go stale.
+ */
+function diedHere(held: DaemonLease, host: string): boolean {
+  if (held.host !== host) return false;
+  try {
+    process.kill(held.pid, 0);
+    return false;
+  } catch (e) {
+    // EPERM: it exists under another user, so it is alive.
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
  * Takes the lease for `me`, under the write lock so two daemons starting together cannot both
  * win. Throws CARRY_LEASE_HELD naming the holder when another holder's lease is fresh. The same
  * holder acquiring again keeps its start time.
@@ -60,7 +76,7 @@ function describeLease(l: DaemonLease, now: number): string {
 export function acquireLease(db: Database, prep: Prepare, path: string, me: LeaseHolder, now: number, staleMs: number): DaemonLease {
   const take = db.transaction((): DaemonLease => {
     const held = currentLease(prep);
-    if (held !== null && !isHolder(held, me) && now - held.heartbeatAt < staleMs) {
+    if (held !== null && !isHolder(held, me) && now - held.heartbeatAt < staleMs && !diedHere(held, me.host)) {
       throw leaseHeld(
         `${path} is already traded by a carry daemon: ${describeLease(held, now)}. ` +
           `Stop that process first; if it died, its lease goes stale ${(staleMs / 1000).toFixed(0)} s after its last heartbeat (live.leaseStaleMs).`,

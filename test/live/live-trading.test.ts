@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveStack } from '../../src/app/live-run.js';
+import type { Alert } from '../../src/domain/alert.js';
 import { loadConfig } from '../../src/config/load.js';
 import { initLogging } from '../../src/util/log.js';
 import { deepMerge } from '../../src/util/merge.js';
@@ -112,8 +113,8 @@ describe('live on the mock: open, funding, close', () => {
 });
 
 describe('live on the mock: kill switch', () => {
-  it('carry kill closes both legs (perp reduce-only), halts, and nothing opens after', async () => {
-    h = await liveHarness();
+  it.each(['binance', 'bybit'] as const)('%s: carry kill closes both legs (perp reduce-only), halts, and nothing opens after', async (venue) => {
+    h = await liveHarness({ venue });
     const live = await h.open();
     await openOne(live);
     const report = await live.kill('test: stop everything');
@@ -224,5 +225,68 @@ describe('live on the mock: secrets', () => {
     } finally {
       db.close();
     }
+  }, 60_000);
+});
+
+describe('live on the mock: transfers', () => {
+  // The margin alert's corrective action as src/monitor/margin.ts builds it for Binance USDT-M.
+  const marginAlert = (id: string, amount: number): Alert => ({
+    id,
+    kind: 'margin',
+    severity: 'critical',
+    subject: 'P0001',
+    positionId: 'P0001',
+    venue: 'binance',
+    symbol: PERP,
+    ts: Date.now(),
+    status: 'firing',
+    title: 'margin',
+    message: 'perp 12% from liquidation',
+    actions: [{ kind: 'transfer', venue: 'binance', currency: 'USDT', amount, from: 'spot', to: 'swap', text: `transfer ${amount} USDT from spot to swap on binance` }],
+    data: {},
+    nextFundingTime: null,
+  });
+
+  it('live.autoTransfer: the margin alert\'s transfer is made through ccxt, spot → USDT-M futures, once per alert episode', async () => {
+    h = await liveHarness({ config: { live: { autoTransfer: true } } });
+    const live = await h.open();
+    const before = h.mock.state().balances;
+    const made = await live.transfers.run([marginAlert('margin:P0001:1', 123.45)]);
+    expect(made.map((t) => [t.from, t.to, t.amount, t.result.status])).toEqual([['spot', 'futures', 123.45, 'pending']]);
+    const after = h.mock.state().balances;
+    const usdt = (b: typeof before, w: string) => (b[w] as Record<string, number>)['USDT']!;
+    expect(usdt(after, 'futures') - usdt(before, 'futures')).toBeCloseTo(123.45, 8);
+    expect(usdt(before, 'spot') - usdt(after, 'spot')).toBeCloseTo(123.45, 8);
+    // The same episode again (the alert still firing): not moved twice; a new episode is.
+    expect(await live.transfers.run([marginAlert('margin:P0001:1', 123.45)])).toEqual([]);
+    expect((await live.transfers.run([marginAlert('margin:P0001:2', 10)])).length).toBe(1);
+  }, 60_000);
+
+  it('off by default: a monitor tick moves nothing', async () => {
+    h = await liveHarness();
+    expect(h.config.live.autoTransfer).toBe(false);
+    const live = await h.open();
+    await openOne(live);
+    await live.run('monitor');
+    expect(live.transfers.history).toEqual([]);
+  }, 60_000);
+});
+
+describe('live on the mock: a venue that stops answering', () => {
+  it('moves trading to reducing (recorded) while it is down, and back to active when it answers', async () => {
+    h = await liveHarness();
+    const live = await h.open();
+    await openOne(live);
+    h.mock.fault({ on: '*', kind: 'serverError', times: 1_000 });
+    await live.run('scan');
+    expect(live.ledger.riskStatus()).toEqual({ state: 'reducing', causes: ['venue_unreachable'] });
+    expect(live.ledger.openPositions()[0]?.flag).toBe('venue_unreachable');
+    h.mock.clearFaults();
+    await live.run('scan');
+    expect(live.ledger.riskStatus()).toEqual({ state: 'active', causes: [] });
+    expect(live.ledger.riskHistory({ limit: 2 }).map((r) => [r.trigger, r.to])).toEqual([
+      ['venue_reachable', 'active'],
+      ['venue_unreachable', 'reducing'],
+    ]);
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 /**
  * The control channel and the daemon lease, each between two Ledger instances on one WAL file:
  * the daemon's connection and the one `carry kill` (or a second daemon) opens beside it.
@@ -145,6 +146,18 @@ describe('daemon lease', () => {
     expect(daemon.currentLease()?.heartbeatAt).toBe(NOW + 5_000);
     daemon.releaseLease(101, 'box-a');
     expect(thrown(() => daemon.heartbeat(101, NOW + 6_000, 'box-a')).message).toMatch(/lost its lease \(released\)/);
+  });
+
+  it('a holder on this host whose process is gone (SIGKILL) is taken over at once; a live one is not', () => {
+    const { daemon, cli: restart } = pair();
+    const here = hostname();
+    // A pid no process has: the kernel's pid space tops out far below it.
+    daemon.acquireLease(2 ** 30, NOW, STALE, here);
+    expect(restart.acquireLease(process.pid, NOW + 1_000, STALE, here)).toMatchObject({ pid: process.pid, host: here });
+    // The parent of this test process is alive: its fresh lease holds.
+    restart.releaseLease(process.pid, here);
+    daemon.acquireLease(process.ppid, NOW, STALE, here);
+    expect((thrown(() => restart.acquireLease(process.pid, NOW + 1_000, STALE, here)) as CarryError).code).toBe('CARRY_LEASE_HELD');
   });
 
   it('a heartbeat from a clock ahead counts as fresh: refusing is the safe side', () => {

@@ -254,6 +254,16 @@ export function bybitHttp(o: BybitOptions): VenueHttp {
     return ok({ orderId: ord.id, orderLinkId: ord.clientId });
   };
 
+  /** GET /v5/asset/transfer/query-account-coins-balance?accountType=FUND: the funding wallet, apart from the unified one. */
+  const fundWallet = (ctx: Ctx): Reply => {
+    if (str(ctx, 'accountType') !== 'FUND') return fail(10001, 'accountType only support FUND.');
+    const coins = Object.keys(engine.wallets['funding'] ?? {}).map((coin) => {
+      const bal = dec(engine.balance('funding', coin));
+      return { coin, transferBalance: bal, walletBalance: bal, bonus: '' };
+    });
+    return ok({ memberId: '533285', accountType: 'FUND', balance: coins });
+  };
+
   /** GET /v5/account/wallet-balance: shape of the real "balance after availableToWithdraw update" fixture. */
   const wallet = (ctx: Ctx): Reply => {
     const type = str(ctx, 'accountType');
@@ -391,6 +401,8 @@ export function bybitHttp(o: BybitOptions): VenueHttp {
       },
     },
     { method: 'GET', path: '/v5/account/wallet-balance', op: 'fetchBalance', signed: true, handle: wallet },
+    // ccxt fetchBalance({ type: 'funding' }): the FUND wallet (shape: bybit.js fetchBalance comment "funding").
+    { method: 'GET', path: '/v5/asset/transfer/query-account-coins-balance', op: 'fetchBalance', signed: true, handle: fundWallet },
     { method: 'GET', path: '/v5/position/list', op: 'fetchPositions', signed: true, handle: positions },
     { method: 'POST', path: '/v5/order/create', op: 'createOrder', signed: true, handle: createOrder },
     { method: 'GET', path: '/v5/order/realtime', op: 'fetchOrder', signed: true, handle: (c) => findOrders(c, false) },
