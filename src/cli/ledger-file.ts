@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { carryVersion } from '../app/context.js';
 import type { Config } from '../config/schema.js';
-import { InputError } from '../domain/errors.js';
+import { InputError, isCarryError } from '../domain/errors.js';
 import type { ControlRequest } from '../store/control.js';
-import type { DaemonLease } from '../store/lease.js';
+import { diedHere, type DaemonLease } from '../store/lease.js';
 import { Ledger } from '../store/ledger.js';
 import type { StoreMode } from '../store/open.js';
 
@@ -44,11 +44,16 @@ export function openLiveLedger(path: string): Ledger {
   return Ledger.open(path, { mode: 'live', carryVersion: carryVersion() });
 }
 
-/** The daemon trading this ledger: a lease renewed within live.leaseStaleMs (one in the future counts). */
+/**
+ * The daemon trading this ledger: a lease renewed within live.leaseStaleMs (one in the future
+ * counts), whose process still exists when it is on this host (a SIGKILLed daemon's lease is
+ * fresh for a while but nobody answers it).
+ */
 export function runningDaemon(ledger: Ledger, config: Config, now: number = Date.now()): DaemonLease | null {
-  const lease = ledger.currentLease();
-  if (lease === null) return null;
-  return now - lease.heartbeatAt < config.live.leaseStaleMs ? lease : null;
+  const held = ledger.currentLease();
+  if (held === null) return null;
+  if (now - held.heartbeatAt >= config.live.leaseStaleMs) return null;
+  return diedHere(held, hostname()) ? null : held;
 }
 
 export function describeDaemon(l: DaemonLease): string {
@@ -59,16 +64,34 @@ export function requester(command: string): string {
   return `${command} (pid ${process.pid} on ${hostname()})`;
 }
 
+export type Wait =
+  | { readonly kind: 'handled'; readonly request: ControlRequest }
+  /** `waitMs` passed: the request stays queued and the daemon handles it when it gets to it. */
+  | { readonly kind: 'timeout' }
+  /** The daemon stopped (lease released, stale, or its process gone) and the request is withdrawn. */
+  | { readonly kind: 'gone' };
+
 /**
- * Polls a control request until the daemon marks it handled, or `waitMs` passes (null: the
- * request stays queued, the daemon handles it when it gets to it).
+ * Polls a control request until the daemon marks it handled, `waitMs` passes, or the daemon is
+ * gone. A request the daemon can no longer handle is marked handled here (`withdrawn: ...`), so
+ * a later `carry live` does not act on a stale kill or resume; if the daemon got to it first,
+ * its outcome stands.
  */
-export async function waitForOutcome(ledger: Ledger, id: number, waitMs: number, pollMs = 100): Promise<ControlRequest | null> {
+export async function waitForOutcome(ledger: Ledger, config: Config, id: number, waitMs: number, pollMs = 100): Promise<Wait> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const r = ledger.controlRequest(id);
-    if (r !== null && r.handledAt !== null) return r;
-    if (Date.now() >= deadline) return null;
+    if (r !== null && r.handledAt !== null) return { kind: 'handled', request: r };
+    if (runningDaemon(ledger, config) === null) {
+      try {
+        ledger.markControlHandled(id, 'withdrawn: the daemon stopped before handling it');
+        return { kind: 'gone' };
+      } catch (e) {
+        if (!isCarryError(e)) throw e;
+        continue; // handled meanwhile: read its outcome
+      }
+    }
+    if (Date.now() >= deadline) return { kind: 'timeout' };
     await new Promise((res) => setTimeout(res, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
   }
 }

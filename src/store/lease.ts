@@ -57,7 +57,7 @@ function describeLease(l: DaemonLease, now: number): string {
  * however fresh its last heartbeat: the restart after a crash must not wait out leaseStaleMs.
  * Another host's holder can only go stale.
  */
-function diedHere(held: DaemonLease, host: string): boolean {
+export function diedHere(held: DaemonLease, host: string): boolean {
   if (held.host !== host) return false;
   try {
     process.kill(held.pid, 0);

@@ -3,6 +3,7 @@
  * exchange: the opt-in refusals, keys missing or rejected (exit 4, nothing written, no paper
  * fallback), kill with and without a daemon on the ledger, resume and its refusal.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -272,6 +273,56 @@ describe('carry kill and carry resume', () => {
     expect(again.err).toContain('trading is already active');
     expect(stack.ledger.controlRequest(3)?.outcome).toMatch(/^refused/);
   }, 120_000);
+
+  it('a lease left by a dead daemon on this host is not a daemon: kill flattens directly, no request queued', async () => {
+    h = await liveHarness();
+    const stack = await openPosition(h);
+    await stack.close();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const w = Ledger.open(h.dbPath, { mode: 'live', carryVersion: carryVersion() });
+    w.acquireLease(dead, Date.now(), h.config.live.leaseStaleMs);
+    w.close();
+    const { file } = configFile(h);
+    useKeys(h);
+    const r = await runCli(['kill', '--config', file, '--wait', '30']);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err).toContain('no carry live daemon');
+    expect(r.out).toMatch(/^halted; flat: P0001/);
+    const ledger = readLedger(h.dbPath);
+    try {
+      expect(ledger.controlRequest(1)).toBeNull();
+      expect(ledger.currentLease()).toBeNull();
+    } finally {
+      ledger.close();
+    }
+    expect(h.mock.state().positions.filter((p) => p.symbol === PERP)).toHaveLength(0);
+  }, 60_000);
+
+  it('a daemon that stops answering while kill waits: the request is withdrawn and kill flattens directly', async () => {
+    h = await liveHarness();
+    const stack = await openPosition(h);
+    await stack.close();
+    // A lease from another host, fresh now, never renewed: it goes stale after live.leaseStaleMs (2 s).
+    const w = Ledger.open(h.dbPath, { mode: 'live', carryVersion: carryVersion() });
+    w.acquireLease(424242, Date.now(), h.config.live.leaseStaleMs, 'elsewhere');
+    w.close();
+    const { file } = configFile(h);
+    useKeys(h);
+    const r = await runCli(['kill', '--config', file, '--wait', '30']);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err).toContain('asked the daemon (pid 424242 on elsewhere)');
+    expect(r.err).toContain('withdrawn');
+    expect(r.out).toMatch(/^halted; flat: P0001/);
+    const ledger = readLedger(h.dbPath);
+    try {
+      expect(ledger.controlRequest(1)?.outcome).toMatch(/^withdrawn/);
+      expect(ledger.pendingControl()).toHaveLength(0);
+      expect(ledger.riskState()).toBe('halted');
+    } finally {
+      ledger.close();
+    }
+    expect(h.mock.state().positions.filter((p) => p.symbol === PERP)).toHaveLength(0);
+  }, 60_000);
 
   it('kill and resume with no live ledger: exit 2 naming the path', async () => {
     h = await liveHarness();

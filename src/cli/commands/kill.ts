@@ -61,13 +61,17 @@ export async function killCommand(argv: readonly string[], io: CommandIO): Promi
     if (daemon !== null) {
       const id = ledger.requestControl('kill', { reason }, { by });
       io.err(`kill: asked the daemon (${describeDaemon(daemon)}) to halt and flatten (request ${id}); waiting up to ${waitMs / 1000} s\n`);
-      const done = await waitForOutcome(ledger, id, waitMs);
-      if (done === null) {
+      const w = await waitForOutcome(ledger, config, id, waitMs);
+      if (w.kind === 'timeout') {
         io.err(`kill: the daemon did not handle request ${id} within ${waitMs / 1000} s; it stays queued and the daemon acts on it when its job in flight ends. Check \`carry status --live\`.\n`);
         return EXIT.failure;
       }
-      io.out(`${done.outcome ?? ''}\n`);
-      return flatOutcome(done.outcome ?? '') ? EXIT.ok : EXIT.halted;
+      if (w.kind === 'handled') {
+        const outcome = w.request.outcome ?? '';
+        io.out(`${outcome}\n`);
+        return flatOutcome(outcome) ? EXIT.ok : EXIT.halted;
+      }
+      io.err(`kill: the daemon stopped before handling request ${id} (withdrawn); flattening from here\n`);
     }
   } finally {
     ledger.close();

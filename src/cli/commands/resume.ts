@@ -55,18 +55,21 @@ export async function resumeCommand(argv: readonly string[], io: CommandIO): Pro
     if (daemon !== null) {
       const id = ledger.requestControl('resume', { reason }, { by });
       io.err(`resume: asked the daemon (${describeDaemon(daemon)}) to resume trading (request ${id})\n`);
-      const done = await waitForOutcome(ledger, id, waitMs);
-      if (done === null) {
+      const w = await waitForOutcome(ledger, config, id, waitMs);
+      if (w.kind === 'timeout') {
         io.err(`resume: the daemon did not handle request ${id} within ${waitMs / 1000} s; it stays queued.\n`);
         return EXIT.failure;
       }
-      const outcome = done.outcome ?? '';
-      if (outcome.startsWith('refused')) {
-        io.err(`carry resume: ${outcome}\n`);
-        return EXIT.badInput;
+      if (w.kind === 'handled') {
+        const outcome = w.request.outcome ?? '';
+        if (outcome.startsWith('refused')) {
+          io.err(`carry resume: ${outcome}\n`);
+          return EXIT.badInput;
+        }
+        io.out(`${outcome}\n`);
+        return outcome.startsWith('failed') ? EXIT.failure : EXIT.ok;
       }
-      io.out(`${outcome}\n`);
-      return outcome.startsWith('failed') ? EXIT.failure : EXIT.ok;
+      io.err(`resume: the daemon stopped before handling request ${id} (withdrawn); writing the step here\n`);
     }
 
     // No daemon: the step goes straight into the ledger, under the lease.
