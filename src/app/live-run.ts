@@ -320,8 +320,15 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     applyRisk('kill', reason);
     await settlePending();
     const r = await engine.flattenAll(reason);
+    // A close interrupted between its legs (leg two refused, partly filled, or unanswered) leaves
+    // leg one closed and leg two held: unhedged. Retried within live.legTimeoutMs as after a scan,
+    // not left to the next scan (or, for `carry kill` with no daemon, to a human); the fault
+    // matrix (test/live/fault-matrix.test.ts, close leg two) found it.
+    if (midProtocol()) await recover();
     await settlePending();
-    return { flat: r.flat, left: r.left };
+    const now = new Map(ledger.positions().map((p) => [p.positionId, p]));
+    const isFlat = (id: string) => ((p) => p === undefined || (p.spotQty === 0 && p.perpContracts === 0))(now.get(id));
+    return { flat: [...r.flat, ...r.left.filter((l) => isFlat(l.positionId)).map((l) => l.positionId)], left: r.left.filter((l) => !isFlat(l.positionId)) };
   };
   const resume = (reason: string): RiskStep => applyRisk('user_resume', reason);
 
