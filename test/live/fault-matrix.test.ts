@@ -192,7 +192,11 @@ async function runCell(kind: FaultKind, step: Step): Promise<CellResult> {
   const h = await liveHarness({
     // ccxt's client-side throttle (binance rateLimit 50 ms × request weight) only spaces requests
     // out; near zero, a cell runs in about a second plus the waits the faults cause.
-    config: { venues: { binance: { options: { rateLimit: 1 } } }, monitor: { autoRebalance: true } },
+    // recvWindow: the window ccxt signs with (binance default 10 s) made equal to the harness's
+    // live.recvWindowMs (2 s), so the venue refuses a request older than the window carry settles
+    // by. With 10 s against live.legTimeoutMs 5 s, a hedge order lost before the venue saw it
+    // cannot be known never-placed within the leg timeout, and the open waits for the next scan.
+    config: { venues: { binance: { options: { rateLimit: 1, options: { recvWindow: 2_000 } } } }, monitor: { autoRebalance: true } },
   });
   const notes: string[] = [];
   const stepEnd: string[] = [];
@@ -284,6 +288,7 @@ describe.concurrent('fault matrix (binance)', () => {
     for (const kind of KINDS) {
       it(`${step} × ${kind}`, async ({ expect }) => {
         const r = await runCell(kind, step);
+        if (process.env["FAULT_MATRIX_DEBUG"]) console.log(JSON.stringify(r));
         results.push(r);
         const where = `${kind} on ${step}`;
         expect(r.pastTimeout, `${where}: unhedged leg past live.legTimeoutMs (${r.maxUnhedgedMs} ms): ${r.problems.join('; ')}`).toBe(0);
@@ -308,7 +313,9 @@ afterAll(() => {
     'ledger). Per cell: the fault is armed (`FaultSpec.skip` picks the nth order of the protocol), the live',
     "run's own step runs (a scan with its recovery, or the kill switch), then faults are cleared and scans run",
     'until the position is hedged, unwound or closed. Config: `live.legTimeoutMs` 5000, `live.orderTimeoutMs`',
-    '4000, `live.recvWindowMs` 2000, `venues.binance.timeoutMs` 2000, `monitor.autoRebalance` true.',
+    '4000, `live.recvWindowMs` 2000 and the same 2000 as the recvWindow ccxt signs with',
+    '(`venues.binance.options.options.recvWindow`; ccxt\'s default is 10000), `venues.binance.timeoutMs` 2000,',
+    '`monitor.autoRebalance` true.',
     '',
     'Reproduce (writes this file):',
     '',
