@@ -15,6 +15,7 @@ import { CarryError, isCarryError } from '../domain/errors.js';
 import type { Market, VenueId } from '../domain/market.js';
 import type { AccountPort, VenueBalance } from '../execution/account-port.js';
 import { CcxtExecution, type CcxtExecutionVenue } from '../execution/ccxt-execution.js';
+import { execQuirks, receiveWindowMs } from '../execution/ccxt-exec-quirks.js';
 import { CarryEngine, type TickSummary } from '../engine/engine.js';
 import type { FlattenReport } from '../engine/trading.js';
 import { settleUnknownOrders, type SettlementReport } from '../engine/order-settlement.js';
@@ -185,10 +186,20 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   }
   const marketOf = (venue: VenueId, symbol: string): Market | null => markets.get(venue)?.find((m) => m.symbol === symbol) ?? null;
 
+  // An order the venue has no record of is settled as never placed only once no venue would still
+  // accept it: the window ccxt signs with (binance options.recvWindow 10 s) when longer than
+  // live.recvWindowMs, as CcxtExecution.placeIoc already reads it (receiveWindowMs); none known →
+  // never concluded. With live.recvWindowMs alone, a request signed for 10 s and delayed past 2 s
+  // could execute after being booked unfilled: a lost fill and an unhedged leg (fault matrix review).
+  const neverSeenAfterMs = Math.max(
+    config.live.recvWindowMs,
+    ...[...trading.values()].map((v) => receiveWindowMs(execQuirks(v.exchange.id), v.exchange, config.live.recvWindowMs) ?? Infinity),
+  );
+
   // Before anything trades: orders with no known outcome are settled, then the ledger is graded.
   let startCheck: StartCheck;
   try {
-    startCheck = await checkAtStart({ ledger, execution, accounts, clock, marketOf, neverSeenAfterMs: config.live.recvWindowMs });
+    startCheck = await checkAtStart({ ledger, execution, accounts, clock, marketOf, neverSeenAfterMs });
   } catch (e) {
     return fail(e);
   }
@@ -244,7 +255,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   const settlePending = async (): Promise<SettlementReport | null> => {
     const open = unsettledOrders(ledger);
     if (open.length === 0) return null;
-    const report = await settleUnknownOrders({ execution, clock, sink: (events) => ledger.append(events), marketOf, neverSeenAfterMs: config.live.recvWindowMs }, open);
+    const report = await settleUnknownOrders({ execution, clock, sink: (events) => ledger.append(events), marketOf, neverSeenAfterMs }, open);
     for (const p of report.pending) log.warn({ order: p.order.clientOrderId, why: p.why }, 'order outcome still unknown');
     return report;
   };
@@ -261,7 +272,10 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     while (midProtocol() && clock.now() < deadline) {
       await settlePending();
       if (!midProtocol()) break;
-      await engine.recoverTick();
+      // Never act on holdings while an order's outcome is unknown (order-settlement.ts): unwinding
+      // leg one while the hedge order may still land would leave the hedge unhedged. Asked again
+      // next turn; the scan after the deadline settles it first.
+      if (unsettledOrders(ledger).length === 0) await engine.recoverTick();
       if (midProtocol()) await clock.sleep(Math.min(1_000, Math.max(0, deadline - clock.now())));
     }
     if (midProtocol()) log.error({ positions: ledger.openPositions().filter((p) => p.state !== 'open').map((p) => `${p.positionId} ${p.state}`) }, 'still mid-protocol after live.legTimeoutMs');
@@ -337,8 +351,15 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     applyRisk('kill', reason);
     await settlePending();
     const r = await engine.flattenAll(reason);
+    // A close interrupted between its legs (leg two refused, partly filled, or unanswered) leaves
+    // leg one closed and leg two held: unhedged. Retried within live.legTimeoutMs as after a scan,
+    // not left to the next scan (or, for `carry kill` with no daemon, to a human); the fault
+    // matrix (test/live/fault-matrix.test.ts, close leg two) found it.
+    if (midProtocol()) await recover();
     await settlePending();
-    return { flat: r.flat, left: r.left };
+    const now = new Map(ledger.positions().map((p) => [p.positionId, p]));
+    const isFlat = (id: string) => ((p) => p === undefined || (p.spotQty === 0 && p.perpContracts === 0))(now.get(id));
+    return { flat: [...r.flat, ...r.left.filter((l) => isFlat(l.positionId)).map((l) => l.positionId)], left: r.left.filter((l) => !isFlat(l.positionId)) };
   };
   const resume = (reason: string): RiskStep => applyRisk('user_resume', reason);
 

@@ -78,6 +78,7 @@ export async function startMockExchange(opts: StartOptions): Promise<MockExchang
     },
     fault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
+    pendingFaults: () => faults.pending(),
     stats: () => ({ ...server.stats, byRoute: { ...server.stats.byRoute }, unserved: [...server.stats.unserved] }),
     close: () => server.close(),
   };

@@ -81,6 +81,8 @@ export interface FaultSpec {
   readonly kind: FaultKind;
   /** How many matching requests it hits; default 1. */
   readonly times?: number;
+  /** Let this many matching requests pass untouched before the fault applies; default 0 (the 3rd createOrder: skip 2). */
+  readonly skip?: number;
   /** 'partial': fraction of the fillable quantity that fills; default 0.5. */
   readonly fillRatio?: number;
   /** 'acceptThenTimeout': answer after this many ms instead of never (the client has usually given up). */
@@ -123,6 +125,8 @@ export interface MockExchange {
   ordersByClientId(): Map<string, MockOrder[]>;
   fault(f: FaultSpec): void;
   clearFaults(): void;
+  /** Armed faults with uses left (0: every fault armed so far was spent, or cleared). */
+  pendingFaults(): number;
   stats(): MockStats;
   close(): Promise<void>;
 }
