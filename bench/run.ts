@@ -14,6 +14,9 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'paper-sim': benchPaperSim,
   'paper-profile': benchPaperProfile,
   'paper-sinks': benchPaperSinks,
+  // Imported when run: it loads the mock exchange (dist/test/support), which needs the shared
+  // market fixtures (../shared/data or CARRY_SHARED_DATA); the other benches do not.
+  'live-orders': async () => (await import('./live-orders.js')).benchLiveOrders(),
 };
 
 async function main(): Promise<void> {
