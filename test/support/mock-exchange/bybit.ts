@@ -391,6 +391,15 @@ export function bybitHttp(o: BybitOptions): VenueHttp {
       },
     },
     { method: 'GET', path: '/v5/account/wallet-balance', op: 'fetchBalance', signed: true, handle: wallet },
+    // The funding wallet (ccxt fetchBalance({ type: 'funding' })): the mock keeps every coin in the
+    // unified account, so it is empty (documented "Get All Coins Balance", accountType FUND).
+    {
+      method: 'GET',
+      path: '/v5/asset/transfer/query-account-coins-balance',
+      op: 'fetchBalance',
+      signed: true,
+      handle: (c) => (str(c, 'accountType') === 'FUND' ? ok({ memberId: '1', accountType: 'FUND', balance: [] }) : fail(10001, 'accountType only support FUND.')),
+    },
     { method: 'GET', path: '/v5/position/list', op: 'fetchPositions', signed: true, handle: positions },
     { method: 'POST', path: '/v5/order/create', op: 'createOrder', signed: true, handle: createOrder },
     { method: 'GET', path: '/v5/order/realtime', op: 'fetchOrder', signed: true, handle: (c) => findOrders(c, false) },
