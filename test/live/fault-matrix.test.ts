@@ -19,15 +19,12 @@
  * All three must be 0 in every cell; the summary goes to docs/reliability.md (afterAll, only when
  * every cell ran).
  *
- * Steps on Binance BTC/USDT: the perp's lot (0.001) is coarser than the spot's, so the perp is leg
- * one of both the open and the close. The close is the kill switch's (carry kill → flattenAll):
+ * Steps on BTC/USDT (Binance and Bybit alike): the perp's lot (0.001) is coarser than the spot's,
+ * so the perp is leg one of both the open and the close. The close is the kill switch's (carry kill → flattenAll):
  * the strategy's own exits need hours of holding or funding settlements. The rebalance: a
  * 'partial' on the open's hedge leg and another on the unwind of leg one's excess leave residual
  * delta (50%) that the next scan's monitor.autoRebalance (on here) corrects with one order, the
  * one the fault hits.
- *
- * Bybit is not in the matrix: openLive against the Bybit mock fails its balance check
- * (GET /v5/asset/transfer/query-account-coins-balance is not served by the mock).
  *
  * Reproduce: npx vitest run test/live/fault-matrix.test.ts
  */
@@ -40,17 +37,23 @@ import { venueClientId } from '../../src/execution/client-id.js';
 import { liveHarness, PERP, SPOT, type LiveHarness } from '../support/live-harness.js';
 import type { FaultKind, FaultSpec } from '../support/mock-exchange/index.js';
 
+const VENUES = ['binance', 'bybit'] as const;
+type Venue = (typeof VENUES)[number];
 const KINDS: readonly FaultKind[] = ['reject', 'partial', 'acceptThenTimeout', 'rateLimit', 'serverError', 'drop'];
 const STEPS = ['open leg one', 'open hedge leg', 'rebalance order', 'close leg one', 'close leg two'] as const;
 type Step = (typeof STEPS)[number];
 
-/** The coarser lot in base (Binance BTC perp 0.001): exposures closer than this are hedged. */
+/** The coarser lot in base (the BTC perp's 0.001 on both venues): exposures closer than this are hedged. */
 const LOT = 0.001;
+/** The spot's lot: less than this is dust no order can take off. */
+const SPOT_LOT: Record<Venue, number> = { binance: 0.00001, bybit: 0.000001 };
+/** Where the mock keeps the spot coin. */
+const SPOT_WALLET: Record<Venue, string> = { binance: 'spot', bybit: 'unified' };
 const EPS = 1e-9;
 const MID_STATES = new Set(['pending_open', 'unwinding', 'rebalancing', 'closing']);
 
 interface CellResult {
-  readonly venue: string;
+  readonly venue: Venue;
   readonly kind: FaultKind;
   readonly step: Step;
   readonly outcome: string;
@@ -65,7 +68,7 @@ interface CellResult {
 }
 
 const results: CellResult[] = [];
-const CELLS = KINDS.length * STEPS.length;
+const CELLS = VENUES.length * KINDS.length * STEPS.length;
 
 function faultFor(kind: FaultKind, skip: number): FaultSpec {
   // acceptThenTimeout: the answer comes after ccxt (venues.binance.timeoutMs 2000) gave up; the
@@ -76,12 +79,12 @@ function faultFor(kind: FaultKind, skip: number): FaultSpec {
 /** Signed base exposure per leg at the mock: spot coin balance, perp position. */
 function mockExposure(h: LiveHarness): { spot: number; perp: number } {
   const s = h.mock.state();
-  return { spot: s.balances['spot']?.['BTC'] ?? 0, perp: s.positions.find((p) => p.symbol === PERP)?.contracts ?? 0 };
+  return { spot: s.balances[SPOT_WALLET[h.venue]]?.['BTC'] ?? 0, perp: s.positions.find((p) => p.symbol === PERP)?.contracts ?? 0 };
 }
 
 /** Leg holdings below one lot each: the dust a base-coin spot fee leaves, which no order can take off. */
-function dustOnly(p: { spotQty: number; perpContracts: number }): boolean {
-  return Math.abs(p.spotQty) < 0.00001 - EPS && Math.abs(p.perpContracts) < LOT - EPS;
+function dustOnly(p: { venue: string; spotQty: number; perpContracts: number }): boolean {
+  return Math.abs(p.spotQty) < SPOT_LOT[p.venue as Venue] - EPS && Math.abs(p.perpContracts) < LOT - EPS;
 }
 
 /** Positions mid-protocol that are not just sub-lot dust (dust is reported, never counted as flat or unhedged). */
@@ -187,16 +190,17 @@ async function scan(h: LiveHarness, live: LiveStack, notes: string[], where: str
   if (left !== null) notes.push(`after ${where}: ${left}`);
 }
 
-async function runCell(kind: FaultKind, step: Step): Promise<CellResult> {
+async function runCell(venue: Venue, kind: FaultKind, step: Step): Promise<CellResult> {
   const t0 = Date.now();
   const h = await liveHarness({
+    venue,
     // ccxt's client-side throttle (binance rateLimit 50 ms × request weight) only spaces requests
     // out; near zero, a cell runs in about a second plus the waits the faults cause.
-    // recvWindow: the window ccxt signs with (binance default 10 s) made equal to the harness's
+    // recvWindow: the window ccxt signs with (binance default 10 s, bybit 5 s) made equal to the harness's
     // live.recvWindowMs (2 s), so the venue refuses a request older than the window carry settles
     // by. With 10 s against live.legTimeoutMs 5 s, a hedge order lost before the venue saw it
     // cannot be known never-placed within the leg timeout, and the open waits for the next scan.
-    config: { venues: { binance: { options: { rateLimit: 1, options: { recvWindow: 2_000 } } } }, monitor: { autoRebalance: true } },
+    config: { venues: { [venue]: { options: { rateLimit: 1, options: { recvWindow: 2_000 } } } }, monitor: { autoRebalance: true } },
   });
   const notes: string[] = [];
   const stepEnd: string[] = [];
@@ -283,14 +287,15 @@ async function runCell(kind: FaultKind, step: Step): Promise<CellResult> {
   }
 }
 
-describe.concurrent('fault matrix (binance)', () => {
+for (const venue of VENUES) {
+describe.concurrent(`fault matrix (${venue})`, () => {
   for (const step of STEPS) {
     for (const kind of KINDS) {
-      it(`${step} × ${kind}`, async ({ expect }) => {
-        const r = await runCell(kind, step);
+      it(`${venue}: ${step} × ${kind}`, async ({ expect }) => {
+        const r = await runCell(venue, kind, step);
         if (process.env["FAULT_MATRIX_DEBUG"]) console.log(JSON.stringify(r));
         results.push(r);
-        const where = `${kind} on ${step}`;
+        const where = `${venue}: ${kind} on ${step}`;
         expect(r.pastTimeout, `${where}: unhedged leg past live.legTimeoutMs (${r.maxUnhedgedMs} ms): ${r.problems.join('; ')}`).toBe(0);
         expect(r.duplicates, `${where}: duplicate orders: ${r.problems.join('; ')}`).toBe(0);
         expect(r.lost, `${where}: ledger rows lost: ${r.problems.join('; ')}`).toBe(0);
@@ -298,13 +303,15 @@ describe.concurrent('fault matrix (binance)', () => {
     }
   }
 });
+}
 
 afterAll(() => {
   if (results.length !== CELLS) return;
-  const order = (r: CellResult) => STEPS.indexOf(r.step) * KINDS.length + KINDS.indexOf(r.kind);
+  const order = (r: CellResult) => (VENUES.indexOf(r.venue) * STEPS.length + STEPS.indexOf(r.step)) * KINDS.length + KINDS.indexOf(r.kind);
   const rows = [...results].sort((a, b) => order(a) - order(b));
   const ms = (x: number) => (x === Infinity ? 'left to the next scan' : String(Math.round(x)));
-  const sum = (f: (r: CellResult) => number) => rows.reduce((a, r) => a + f(r), 0);
+  const sum = (rs: readonly CellResult[], f: (r: CellResult) => number) => rs.reduce((a, r) => a + f(r), 0);
+  const of = (v: Venue) => rows.filter((r) => r.venue === v);
   const lines = [
     '# Reliability: the fault matrix',
     '',
@@ -314,7 +321,7 @@ afterAll(() => {
     "run's own step runs (a scan with its recovery, or the kill switch), then faults are cleared and scans run",
     'until the position is hedged, unwound or closed. Config: `live.legTimeoutMs` 5000, `live.orderTimeoutMs`',
     '4000, `live.recvWindowMs` 2000 and the same 2000 as the recvWindow ccxt signs with',
-    '(`venues.binance.options.options.recvWindow`; ccxt\'s default is 10000), `venues.binance.timeoutMs` 2000,',
+    '(`venues.<venue>.options.options.recvWindow`; ccxt\'s defaults: binance 10000, bybit 5000), `venues.<venue>.timeoutMs` 2000,',
     '`monitor.autoRebalance` true.',
     '',
     'Reproduce (writes this file):',
@@ -335,17 +342,20 @@ afterAll(() => {
     '',
     '| venue | faults injected | unhedged legs past timeout | duplicate orders | ledger rows lost |',
     '|---|---|---|---|---|',
-    `| binance | ${rows.length} | ${sum((r) => r.pastTimeout)} | ${sum((r) => r.duplicates)} | ${sum((r) => r.lost)} |`,
+    ...VENUES.map((v) => `| ${v} | ${of(v).length} | ${sum(of(v), (r) => r.pastTimeout)} | ${sum(of(v), (r) => r.duplicates)} | ${sum(of(v), (r) => r.lost)} |`),
+    `| **all** | ${rows.length} | ${sum(rows, (r) => r.pastTimeout)} | ${sum(rows, (r) => r.duplicates)} | ${sum(rows, (r) => r.lost)} |`,
+    ...VENUES.flatMap((v) => [
+      '',
+      `## Cells: ${v} BTC/USDT (perp first: its lot is the coarser)`,
+      '',
+      '| step | fault | outcome | max unhedged ms | orders of the step (purpose:leg status) |',
+      '|---|---|---|---|---|',
+      ...of(v).map((r) => `| ${r.step} | ${r.kind} | ${r.outcome} | ${ms(r.maxUnhedgedMs)} | ${r.path} |`),
+    ]),
     '',
-    '## Cells (binance BTC/USDT, perp first: its lot is the coarser)',
-    '',
-    '| step | fault | outcome | max unhedged ms | orders of the step (purpose:leg status) |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.step} | ${r.kind} | ${r.outcome} | ${ms(r.maxUnhedgedMs)} | ${r.path} |`),
-    '',
-    'Not covered: Bybit (the mock does not serve the balance endpoint `openLive` checks first:',
-    '`GET /v5/asset/transfer/query-account-coins-balance`); the strategy\'s own exits (they need hours held or',
-    'funding settlements), so the close is the kill switch\'s; faults on requests other than createOrder.',
+    'Not covered: the strategy\'s own exits (they need hours held or funding settlements), so the close is the',
+    'kill switch\'s; faults on requests other than createOrder; a request the network delays past carry\'s',
+    'conclusion (the mock processes or refuses a request when it arrives).',
     '',
   ];
   writeFileSync(new URL('../../docs/reliability.md', import.meta.url), lines.join('\n'));
