@@ -274,7 +274,8 @@ class Run {
       status: result.status,
       filledAmount: result.filledAmount,
       reason: result.reason,
-      venueOrderId: result.orderId,
+      // A refusal before the venue assigned an id carries none.
+      venueOrderId: result.orderId === '' ? null : result.orderId,
     });
     return result;
   }

@@ -103,7 +103,7 @@ export async function settleUnknownOrders(deps: SettlementDeps, orders: readonly
       status: r.status,
       filledAmount: r.filledAmount,
       reason: `settled after the answer was lost${how === 'cancelled' ? ' (cancelled: it was still open)' : ''}: ${r.reason ?? r.status}`,
-      venueOrderId: r.orderId,
+      venueOrderId: r.orderId === '' ? null : r.orderId,
     });
     deps.sink(events);
     settled.push({ order, how, status: r.status, filledAmount: r.filledAmount });
