@@ -5,7 +5,7 @@
  * - 'warn': something carry does not own and will not touch (a perp position or an order on a
  *   symbol carry holds nothing on, spot coins beyond carry's): reported, trading goes on;
  * - 'halt': the ledger and the venue disagree about something carry owns, or carry cannot see the
- *   venue: the bot stays halted until they agree or the user accepts (`carry resume --accept`).
+ *   venue: the bot stays halted until they agree or the user decides (`carry resume` after checking the venue, or `carry kill`).
  *
  * Tolerances are half a lot of the market in question: both sides count whole lots, so anything
  * smaller is float noise, anything larger is a real difference.
