@@ -16,7 +16,7 @@ import { CarryError } from '../domain/errors.js';
 import type { VenueId } from '../domain/market.js';
 import type { AccountPort, TransferResult, VenueBalance, VenueFundingPayment, VenuePosition, WalletKind } from '../execution/account-port.js';
 import { mapCcxtError } from './ccxt-errors.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { ccxtCall, DEFAULT_RETRY } from './retry.js';
 
 export interface AccountQuirks {
   /** One fetchBalance call per wallet, with the params that select it. */
@@ -143,16 +143,7 @@ export class CcxtAccount implements AccountPort {
   }
 
   private read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await fn();
-        } catch (e) {
-          throw mapCcxtError(e, this.venue, operation);
-        }
-      },
-      { ...(this.opts.retry ?? DEFAULT_RETRY), sleep: (ms) => this.opts.clock.sleep(ms) },
-    );
+    return ccxtCall(this.venue, operation, fn, { ...(this.opts.retry ?? DEFAULT_RETRY), sleep: (ms) => this.opts.clock.sleep(ms) });
   }
 }
 

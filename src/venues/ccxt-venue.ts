@@ -23,7 +23,7 @@ import {
 } from './normalise.js';
 import type { SettledFunding, VenueMarketData } from './port.js';
 import { bookLimitFor, type ScanCall, type VenueProfile } from './profiles.js';
-import { DEFAULT_RETRY, withRetry } from './retry.js';
+import { ccxtCall, DEFAULT_RETRY } from './retry.js';
 
 export interface CcxtVenueOptions {
   /** Venue name as configured (defaults to the profile id), e.g. 'binance-2'. */
@@ -198,22 +198,12 @@ export class CcxtVenue implements VenueMarketData {
 
   /** One ccxt call: errors mapped to CarryError, 'retry' ones retried with backoff on the Clock. */
   private request<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await fn();
-        } catch (e) {
-          throw mapCcxtError(e, this.venue, operation);
-        }
-      },
-      {
-        ...this.retry,
-        sleep: (ms) => this.clock.sleep(ms),
-        ...(this.opts.random === undefined ? {} : { random: this.opts.random }),
-        onRetry: ({ attempt, delayMs, error }) =>
-          this.log?.warn({ operation, attempt, delayMs, code: error.code, err: error.message }, 'retrying venue call'),
-      },
-    );
+    return ccxtCall(this.venue, operation, fn, {
+      ...this.retry,
+      sleep: (ms) => this.clock.sleep(ms),
+      ...(this.opts.random === undefined ? {} : { random: this.opts.random }),
+      onRetry: ({ attempt, delayMs, error }) => this.log?.warn({ operation, attempt, delayMs, code: error.code, err: error.message }, 'retrying venue call'),
+    });
   }
 
   private invoke(call: ScanCall): Promise<unknown> {

@@ -7,6 +7,7 @@
  * Sleep and random are injected so tests (and the simulated clock) never wait.
  */
 import { CarryError, isCarryError } from '../domain/errors.js';
+import { mapCcxtError } from './ccxt-errors.js';
 
 export interface RetryOptions {
   /** Total attempts including the first one (1 = no retry). */
@@ -66,4 +67,18 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
       await opts.sleep(delayMs);
     }
   }
+}
+
+/**
+ * One ccxt call as carry makes them: the error mapped to a CarryError in the one place that does
+ * it (ccxt-errors.ts), then retried by its action. Used by the market-data and account adapters.
+ */
+export function ccxtCall<T>(venue: string, operation: string, fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  return withRetry(async () => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw mapCcxtError(e, venue, operation);
+    }
+  }, opts);
 }
