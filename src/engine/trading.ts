@@ -59,12 +59,32 @@ export async function resumeInterrupted(ctx: EngineContext, held: readonly Posit
       await rebalance(ctx, p, ctx.thresholds.autoRebalance && a !== null ? a.action : null, scan, buffer, a !== null ? `resume rebalancing: ${a.why}` : 'resume rebalancing');
       continue;
     }
+    if (p.state === 'pending_open' && hedgedAlready(ctx, p)) {
+      // Both legs filled before the interruption (the hedge's outcome learnt by settlement): it
+      // is the position the strategy wanted; unwinding it would only pay a round trip.
+      buffer.sink([{ type: 'position.transition', ts: ctx.o.clock.now(), positionId: p.positionId, from: 'pending_open', to: 'open', reason: `resume pending_open: both legs were filled (spot ${p.spotQty}, perp ${p.perpContracts} contracts), adopted as hedged` }]);
+      ctx.log.info({ position: p.positionId }, 'interrupted open found hedged: adopted');
+      continue;
+    }
     const req = flattenRequest(ctx, p, scan, `resume ${p.state}`);
     if (!req) continue;
     const deps = executorDeps(ctx, buffer);
     const out = p.state === 'closing' ? await closePosition(deps, req) : await resumeUnwind(deps, req);
     logOutcome(ctx.log, 'resume', out);
   }
+}
+
+/**
+ * A linear carry whose legs both hold and match to one perp lot in base (a spot fee taken in the
+ * coin leaves less than that). Inverse perps and anything unmatched are unwound as before.
+ */
+function hedgedAlready(ctx: EngineContext, p: PositionRow): boolean {
+  if (p.settlement !== 'linear' || p.spotQty === 0 || p.perpContracts === 0) return false;
+  const perp = positionMarkets(ctx, p.venue, p.spotSymbol, p.perpSymbol)?.perp;
+  if (!perp) return false;
+  const perpBase = -p.perpContracts * p.contractSize;
+  const lotBase = perp.amountUnit === 'contracts' ? perp.amountStep * p.contractSize : perp.amountStep;
+  return Math.sign(perpBase) === Math.sign(p.spotQty) && Math.abs(perpBase - p.spotQty) < lotBase;
 }
 
 /** Free capital per venue with markets, as decide() reads it. */
