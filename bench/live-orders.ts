@@ -10,8 +10,9 @@
  *    the start of the order.submitted write to the end of the order.done write, split into the
  *    ledger writes, ccxt's createOrder and the trades fetch, each of those into ccxt's rate-limiter
  *    wait, the HTTP exchange (of which the mock's own handling) and the rest of ccxt (signing,
- *    parsing). Run as carry runs (ccxt's rate limiter on: ccxt-factory.ts always enables it) and
- *    again with the limiter's wait skipped, to show what is left without it.
+ *    parsing). Run as carry runs (ccxt's default leaky-bucket limiter: ccxt-factory.ts always
+ *    enables it), with ccxt's rolling-window limiter (venue config only), and with the limiter's
+ *    wait skipped, to show what is left without it.
  * 2. Two-leg open end to end: on a fresh mock and ledger each time, the live stack's scans as
  *    test/live/live-smoke.test.ts runs them (the third opens: the strategy wants 3 funding
  *    observations); the opening scan's wall time and its parts, and in the ledger the times from
