@@ -10,8 +10,9 @@
  *    the start of the order.submitted write to the end of the order.done write, split into the
  *    ledger writes, ccxt's createOrder and the trades fetch, each of those into ccxt's rate-limiter
  *    wait, the HTTP exchange (of which the mock's own handling) and the rest of ccxt (signing,
- *    parsing). Run as carry runs (ccxt's rate limiter on: ccxt-factory.ts always enables it) and
- *    again with the limiter's wait skipped, to show what is left without it.
+ *    parsing). Run as carry runs (ccxt's default leaky-bucket limiter: ccxt-factory.ts always
+ *    enables it), with ccxt's rolling-window limiter (venue config only), and with the limiter's
+ *    wait skipped, to show what is left without it.
  * 2. Two-leg open end to end: on a fresh mock and ledger each time, the live stack's scans as
  *    test/live/live-smoke.test.ts runs them (the third opens: the strategy wants 3 funding
  *    observations); the opening scan's wall time and its parts, and in the ledger the times from
@@ -61,6 +62,25 @@ interface Span {
   readonly cost?: number;
 }
 
+/**
+ * Every request of [t0, t1] in order, with its limiter cost and how long it waited in the limiter
+ * (ccxt's leaky bucket is first in, first out per instance, so the n-th charge of an instance is
+ * its n-th wait). A request waits for the cost of the ones before it, not for its own.
+ */
+function requestWaits(t0: number, t1: number): { readonly request: string; readonly cost: number; readonly wait_ms: number; readonly at_ms: number }[] {
+  const out: { request: string; cost: number; wait_ms: number; at_ms: number }[] = [];
+  for (const keyed of [true, false]) {
+    const inWindow = (s: Span) => s.keyed === keyed && s.t0 >= t0 && s.t0 <= t1;
+    const charges = spans.filter((s) => s.kind === 'charge' && inWindow(s));
+    const waits = spans.filter((s) => s.kind === 'throttle' && inWindow(s)).sort((a, b) => a.t1 - b.t1);
+    charges.forEach((c, i) => {
+      const w = waits[i];
+      out.push({ request: `${keyed ? 'keyed' : 'keyless'} ${c.label}`, cost: c.cost ?? 0, wait_ms: w === undefined ? 0 : r1(w.t1 - w.t0), at_ms: r1(c.t0 - t0) });
+    });
+  }
+  return out.sort((a, b) => a.at_ms - b.at_ms);
+}
+
 /** Rate-limit cost charged inside [t0, t1], by request (api method path), keyed or keyless instance. */
 function charged(t0: number, t1: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -75,6 +95,17 @@ function charged(t0: number, t1: number): Record<string, number> {
 let spans: Span[] = [];
 /** Skip ccxt's rate-limiter wait (the "limiter off" variant). */
 let bypassThrottle = false;
+
+/**
+ * How ccxt's rate limiter runs: as carry runs it (ccxt's default leaky bucket), switched to ccxt's
+ * rolling window by venue config (venues.binance.options, passed to the ccxt constructor: no code
+ * change), or its wait skipped (the bench's own switch, to show what is left).
+ */
+type Limiter = 'leaky_bucket' | 'rolling_window' | 'off';
+const ROLLING_WINDOW = { venues: { binance: { options: { rateLimiterAlgorithm: 'rollingWindow', rollingWindowSize: 60_000 } } } };
+function harnessFor(limiter: Limiter, extra: Parameters<typeof liveHarness>[0] = {}): ReturnType<typeof liveHarness> {
+  return liveHarness({ ...extra, ...(limiter === 'rolling_window' ? { config: ROLLING_WINDOW } : {}) });
+}
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 function wrap(proto: object, name: string, kind: Kind, label: (self: Record<string, unknown>, args: unknown[]) => string, keyed: (self: Record<string, unknown>) => boolean = () => false): void {
@@ -263,8 +294,8 @@ function summariseOrders(rows: readonly OrderTiming[]): Record<string, unknown> 
   return { ...part(rows), spot: part(by('spot')), perp: part(by('perp')) };
 }
 
-async function orderRoundTrips(throttled: boolean): Promise<Record<string, unknown>> {
-  const h = await liveHarness({ balances: { spot: { USDT: 50_000 }, futures: { USDT: 20_000 } } });
+async function orderRoundTrips(limiter: Limiter): Promise<Record<string, unknown>> {
+  const h = await harnessFor(limiter, { balances: { spot: { USDT: 50_000 }, futures: { USDT: 20_000 } } });
   try {
     const live = await h.open();
     for (let i = 0; i < 5 && !live.ledger.openPositions().some((p) => p.state === 'open'); i++) await live.run('scan');
@@ -293,7 +324,7 @@ async function orderRoundTrips(throttled: boolean): Promise<Record<string, unkno
     const rows: OrderTiming[] = [];
     /** Route → the cost ccxt's limiter charged it (units of the venue's rateLimit, binance 50 ms). */
     const costs = new Map<string, number>();
-    bypassThrottle = !throttled;
+    bypassThrottle = limiter === 'off';
     for (let i = 0; i < WARMUP_ORDERS + N_ORDERS; i++) {
       const { leg, side } = plan[i % plan.length] as (typeof plan)[number];
       spans = [];
@@ -329,8 +360,8 @@ async function orderRoundTrips(throttled: boolean): Promise<Record<string, unkno
 /** One trial: flat numbers (ms unless named otherwise), medians taken per key. */
 type OpenTiming = Record<string, number>;
 
-async function oneOpen(): Promise<{ row: OpenTiming; charges: Record<string, number> }> {
-  const h = await liveHarness();
+async function oneOpen(limiter: Limiter): Promise<{ row: OpenTiming; charges: Record<string, number>; waits: ReturnType<typeof requestWaits> }> {
+  const h = await harnessFor(limiter);
   try {
     spans = [];
     const o0 = performance.now();
@@ -401,29 +432,28 @@ async function oneOpen(): Promise<{ row: OpenTiming; charges: Record<string, num
       'scan.requests': spans.filter((s) => s.kind === 'http' && s.t0 >= s0 && s.t1 <= s1).length,
       'orders.requests': spans.filter((s) => s.kind === 'http' && s.t0 >= w0 && s.t1 <= w1).length,
     };
-    return { row, charges: charged(s0, s1) };
+    return { row, charges: charged(s0, s1), waits: requestWaits(s0, s1) };
   } finally {
     await h.close();
   }
 }
 
-async function twoLegOpens(throttled: boolean): Promise<Record<string, unknown>> {
-  bypassThrottle = !throttled;
+async function twoLegOpens(limiter: Limiter): Promise<Record<string, unknown>> {
+  bypassThrottle = limiter === 'off';
   try {
-    return await twoLegOpensNow();
+    return await twoLegOpensNow(limiter);
   } finally {
     bypassThrottle = false;
   }
 }
 
-async function twoLegOpensNow(): Promise<Record<string, unknown>> {
-  await oneOpen(); // warm-up, discarded: first use of ccxt's and the engine's code paths
+async function twoLegOpensNow(limiter: Limiter): Promise<Record<string, unknown>> {
+  await oneOpen(limiter); // warm-up, discarded: first use of ccxt's and the engine's code paths
   const rows: OpenTiming[] = [];
-  let charges: Record<string, number> = {};
+  let last: Awaited<ReturnType<typeof oneOpen>> | null = null;
   for (let i = 0; i < N_OPENS; i++) {
-    const r = await oneOpen();
-    rows.push(r.row);
-    charges = r.charges;
+    last = await oneOpen(limiter);
+    rows.push(last.row);
   }
   const d = (k: string) => dist(rows.map((r) => r[k] as number));
   return {
@@ -436,7 +466,9 @@ async function twoLegOpensNow(): Promise<Record<string, unknown>> {
     open_live_ms: d('open_live'),
     median_ms: medians(rows, Object.keys(rows[0] ?? {})),
     // The last trial's opening scan: what each request cost in ccxt's limiter (× 50 ms on binance).
-    opening_scan_rate_limit_cost: charges,
+    opening_scan_rate_limit_cost: last?.charges ?? {},
+    // …and each of its requests in order: when it was made (ms into the scan), its cost, its wait.
+    opening_scan_requests: last?.waits ?? [],
   };
 }
 
@@ -446,18 +478,21 @@ export async function benchLiveOrders(): Promise<Record<string, unknown>> {
   instrument();
   const load0 = loadavg()[0] as number;
   const t0 = performance.now();
-  const limited = await orderRoundTrips(true);
-  const unlimited = await orderRoundTrips(false);
-  const opens = await twoLegOpens(true);
-  const opensUnlimited = await twoLegOpens(false);
+  const out: Record<string, unknown> = {};
+  for (const limiter of ['leaky_bucket', 'rolling_window', 'off'] as const) {
+    process.stderr.write(`bench: live-orders: ${N_ORDERS} orders, ccxt rate limiter ${limiter}…\n`);
+    out[`order_round_trip.${limiter}`] = await orderRoundTrips(limiter);
+  }
+  for (const limiter of ['leaky_bucket', 'rolling_window', 'off'] as const) {
+    process.stderr.write(`bench: live-orders: ${N_OPENS} two-leg opens, ccxt rate limiter ${limiter}…\n`);
+    out[`two_leg_open.${limiter}`] = await twoLegOpens(limiter);
+  }
   return {
     name: 'live-orders',
     venue: 'binance (loopback mock, same process)',
     orders: N_ORDERS,
-    order_round_trip: limited,
-    order_round_trip_no_rate_limit: unlimited,
-    two_leg_open: opens,
-    two_leg_open_no_rate_limit: opensUnlimited,
+    opens: N_OPENS,
+    ...out,
     wall_s: Math.round((performance.now() - t0) / 100) / 10,
     load_avg_1m: [Math.round(load0 * 100) / 100, Math.round((loadavg()[0] as number) * 100) / 100],
   };
