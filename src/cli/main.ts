@@ -1,6 +1,6 @@
 /** Command dispatch and the one place errors become exit codes and messages. */
 import { ConfigError } from '../config/load.js';
-import { InputError, isCarryError } from '../domain/errors.js';
+import { InputError, isCarryError, type ErrorCode } from '../domain/errors.js';
 import { carryVersion } from '../app/context.js';
 import { alertsCommand } from './commands/alerts.js';
 import { configCommand } from './commands/config.js';
@@ -52,38 +52,37 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    // A CarryError coded CARRY_CONFIG_INVALID outside the loader (e.g. --testnet on a venue without one) is bad input too.
-    if (e instanceof ConfigError || e instanceof InputError || (isCarryError(e) && e.code === 'CARRY_CONFIG_INVALID')) {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.badInput;
+    const code = refusalExit(e);
+    const message = e instanceof Error ? e.message : String(e);
+    // Commands may already name themselves ("carry kill: ..."): said once.
+    const text = (m: string) => (m.startsWith(`carry ${name}: `) ? m : `carry ${name}: ${m}`);
+    if (code !== null) {
+      io.err(text(message) + '\n');
+      return code;
     }
-    // A ledger file carry refuses (garbage, another application's database, the other mode's
-    // ledger, a newer schema) is bad input: the user points carry at another file.
-    if (isCarryError(e) && (e.code === 'CARRY_VENUE_UNKNOWN' || e.code === 'CARRY_STORE_INVALID')) {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.badInput;
-    }
-    // Live trading refused to start over its keys: the message names venue and variable; a stack adds nothing.
-    if (isCarryError(e) && (e.code === 'CARRY_CREDENTIALS_MISSING' || e.code === 'CARRY_VENUE_AUTH')) {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.credentials;
-    }
-    // A missing opt-in (mode: live, --live, --yes): the message says which.
-    if (isCarryError(e) && e.code === 'CARRY_LIVE_REFUSED') {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.badInput;
-    }
-    // A venue that did not answer the start-up checks: its message says which and why.
-    if (isCarryError(e) && e.code === 'CARRY_VENUE_UNAVAILABLE') {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    // Another daemon holds the ledger: the message names it and what to do; a stack adds nothing.
-    if (isCarryError(e) && e.code === 'CARRY_LEASE_HELD') {
-      io.err(`carry ${name}: ${e.message}\n`);
-      return EXIT.failure;
-    }
-    io.err(`carry ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.err(text(e instanceof Error ? (e.stack ?? e.message) : String(e)) + '\n');
     return EXIT.failure;
   }
 }
+
+/**
+ * Refusals whose message says what to do (a stack adds nothing), by what the user does next:
+ * fix the input (2: flags, config, a ledger carry refuses, a missing live opt-in), the keys (4),
+ * or wait / look at the venue or the other daemon (1).
+ */
+const REFUSAL_EXIT: Partial<Record<ErrorCode, number>> = {
+  CARRY_CONFIG_INVALID: EXIT.badInput,
+  CARRY_VENUE_UNKNOWN: EXIT.badInput,
+  CARRY_STORE_INVALID: EXIT.badInput,
+  CARRY_LIVE_REFUSED: EXIT.badInput,
+  CARRY_CREDENTIALS_MISSING: EXIT.credentials,
+  CARRY_VENUE_AUTH: EXIT.credentials,
+  CARRY_VENUE_UNAVAILABLE: EXIT.failure,
+  CARRY_LEASE_HELD: EXIT.failure,
+};
+
+function refusalExit(e: unknown): number | null {
+  if (e instanceof ConfigError || e instanceof InputError) return EXIT.badInput;
+  return isCarryError(e) ? (REFUSAL_EXIT[e.code] ?? null) : null;
+}
+
