@@ -20,7 +20,7 @@ import { CarryEngine, type TickSummary } from '../engine/engine.js';
 import type { FlattenReport } from '../engine/trading.js';
 import { settleUnknownOrders, type SettlementReport } from '../engine/order-settlement.js';
 import { reconciliationText } from '../engine/reconcile.js';
-import { dayLoss, utcDayStart } from '../engine/risk-gate.js';
+import { dayLoss, gateClose, utcDayStart } from '../engine/risk-gate.js';
 import { riskStateEvent, riskTransition, triggersFor, type RiskStep, type RiskTrigger } from '../engine/risk-state.js';
 import { parseCron } from '../scheduler/cron-next.js';
 import type { JobSpec, JobStats } from '../scheduler/job.js';
@@ -308,7 +308,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
           const step = resume(`${req.requestedBy}: ${req.args.reason ?? 'carry resume'}`);
           outcome = step.kind === 'illegal' ? `refused: ${step.reason}` : `trading ${step.status.state}`;
         } else {
-          outcome = `refused: close_position is not handled by this version`;
+          outcome = await closeOne(req.args.positionId, `${req.requestedBy}: ${req.args.reason ?? 'close'}`);
         }
       } catch (e) {
         outcome = `failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -358,10 +358,24 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     if (midProtocol()) await recover();
     await settlePending();
     const now = new Map(ledger.positions().map((p) => [p.positionId, p]));
-    const isFlat = (id: string) => ((p) => p === undefined || (p.spotQty === 0 && p.perpContracts === 0))(now.get(id));
+    // Closed (or failed: an unwound open) is flat to the lot; dust from a base-coin fee may stay.
+    const isFlat = (id: string) => ((p) => p === undefined || p.state === 'closed' || p.state === 'failed')(now.get(id));
     return { flat: [...r.flat, ...r.left.filter((l) => isFlat(l.positionId)).map((l) => l.positionId)], left: r.left.filter((l) => !isFlat(l.positionId)) };
   };
   const resume = (reason: string): RiskStep => applyRisk('user_resume', reason);
+
+  /** A manual close of one position, both legs, through the same gate as the strategy's closes. */
+  const closeOne = async (positionId: string, reason: string): Promise<string> => {
+    const p = ledger.position(positionId);
+    if (!p || p.state === 'closed' || p.state === 'failed') return `refused: ${positionId} is not an open position`;
+    const gate = gateClose(engine.tradingState);
+    if (!gate.allow) return `refused: ${gate.reason} (carry kill flattens while halted)`;
+    await settlePending();
+    await engine.flattenAll(`manual: ${reason}`, 'close', new Set([positionId]));
+    if (midProtocol()) await recover();
+    const after = ledger.position(positionId);
+    return after?.state === 'closed' || after?.state === 'failed' ? `closed ${positionId}` : `NOT closed: ${positionId} is ${after?.state ?? '?'} (${after?.flagMessage ?? 'retried at the next scan'})`;
+  };
 
   const stack: LiveStack = {
     config,

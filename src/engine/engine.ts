@@ -181,14 +181,14 @@ export class CarryEngine {
   /**
    * The kill switch: every held position closed on both legs (perp orders reduce-only) on a
    * fresh scan of its markets, whatever the trading state. The caller moves the trading state to
-   * halted first, so no decision runs in between.
+   * halted first, so no decision runs in between. `only`: just these positions (a manual close).
    */
-  async flattenAll(reason: string, job = 'kill'): Promise<TickSummary & FlattenReport> {
+  async flattenAll(reason: string, job = 'kill', only?: ReadonlySet<string>): Promise<TickSummary & FlattenReport> {
     const { ctx } = this;
     const at = ctx.o.clock.now();
     const buffer = this.buffer();
     const scan = await this.scanHeld(ctx.reads.openPositions());
-    const report = await flattenAll(ctx, scan, buffer, reason);
+    const report = await flattenAll(ctx, scan, buffer, reason, only);
     return { ...this.commit(job, buffer, at), ...report };
   }
 

@@ -301,27 +301,28 @@ export interface FlattenReport {
  * that cannot be flattened this time is reported, never skipped silently: `carry kill` says so
  * and a second kill retries it.
  */
-export async function flattenAll(ctx: EngineContext, scan: ScanResult, buffer: TickBuffer, reason: string): Promise<FlattenReport> {
+export async function flattenAll(ctx: EngineContext, scan: ScanResult, buffer: TickBuffer, reason: string, only?: ReadonlySet<string>): Promise<FlattenReport> {
   const flat: string[] = [];
   const left: { positionId: string; why: string }[] = [];
   for (const p of ctx.reads.openPositions()) {
+    if (only && !only.has(p.positionId)) continue;
     if (scan.venues.find((v) => v.venue === p.venue)?.status !== 'ok') {
       left.push({ positionId: p.positionId, why: `${p.venue} did not answer` });
       continue;
     }
-    const req = flattenRequest(ctx, p, scan, `kill: ${reason}`);
+    const req = flattenRequest(ctx, p, scan, reason);
     if (!req) {
       left.push({ positionId: p.positionId, why: `no usable book on ${p.venue} for ${p.spotSymbol} / ${p.perpSymbol}` });
       continue;
     }
     const deps = executorDeps(ctx, buffer);
-    buffer.sink([{ type: 'decision', ts: ctx.o.clock.now(), venue: p.venue, symbol: p.perpSymbol, action: 'close', reason: `kill: ${reason}` }]);
+    buffer.sink([{ type: 'decision', ts: ctx.o.clock.now(), venue: p.venue, symbol: p.perpSymbol, action: 'close', reason }]);
     // An interrupted open is unwound (it never was a position); anything else is closed.
     const out =
       p.state === 'pending_open' || p.state === 'unwinding'
         ? await resumeUnwind(deps, req)
-        : await closePosition(deps, { ...req, exit: { kind: 'manual', rule: null, reason: `kill: ${reason}` } });
-    logOutcome(ctx.log, 'kill', out);
+        : await closePosition(deps, { ...req, exit: { kind: 'manual', rule: null, reason } });
+    logOutcome(ctx.log, 'flatten', out);
     // Closed (or failed, for an unwound open) is flat to the lot: a base-coin fee can leave dust under one lot.
     if (out.state === 'closed' || out.state === 'failed') flat.push(p.positionId);
     else left.push({ positionId: p.positionId, why: `still holds spot ${out.holdings.spotQty}, perp ${out.holdings.perpContracts} contracts` });
