@@ -107,6 +107,8 @@ export interface MockWsStats {
   /** Messages received from / sent to clients. */
   received: number;
   sent: number;
+  /** WebSocket ping frames received (answered with pong frames by `ws`); ccxt.pro binance's keepalive. */
+  pingFrames: number;
   /** Live subscriptions, '<endpoint> <stream>': 'spot btcusdt@depth@100ms', 'linear orderbook.50.BTCUSDT'. */
   subscriptions: string[];
   /** Upgrades refused because the mock does not serve the path ('WS /ws-api.binance.com/ws-api/v3'). */

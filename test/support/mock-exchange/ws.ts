@@ -44,7 +44,7 @@ export class MockWsServer implements WsHub {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly conns = new Map<WebSocket, WsConn>();
   private venue: VenueWs | undefined;
-  private readonly counters = { opened: 0, dropped: 0, received: 0, sent: 0 };
+  private readonly counters = { opened: 0, dropped: 0, received: 0, sent: 0, pingFrames: 0 };
   private readonly unserved: string[] = [];
 
   serve(venue: VenueWs): void {
@@ -83,6 +83,10 @@ export class MockWsServer implements WsHub {
         this.counters.received++;
         const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
         venue.message(conn, text);
+      });
+      // `ws` answers ping frames with pong frames by itself (autoPong); this only counts them.
+      ws.on('ping', () => {
+        this.counters.pingFrames++;
       });
       ws.on('close', () => {
         this.conns.delete(ws);
