@@ -207,6 +207,13 @@ describe('binance: tickers and mark price over ccxt.pro', () => {
     const movedMark = ex.watchMarkPrice(PERP);
     m.setMark(PERP, 61_000, 60_990);
     expect(await movedMark).toMatchObject({ markPrice: 61_000, indexPrice: 60_990 });
+    // A funding boundary crossed by tick() moves T on the stream.
+    const boundary = Date.now() + 1000;
+    m.setFundingRate(PERP, 0.0002, boundary);
+    await ex.watchMarkPrice(PERP);
+    const crossed = ex.watchMarkPrice(PERP);
+    m.tick(2000);
+    expect((await crossed).info).toMatchObject({ T: boundary + 8 * 3_600_000 });
     expect(m.wsStats().subscriptions.sort()).toEqual(
       ['future btcusdt@bookTicker', 'future btcusdt@markPrice@1s', 'future btcusdt@ticker', 'spot btcusdt@miniTicker', 'spot btcusdt@ticker'].sort(),
     );

@@ -17,7 +17,10 @@
  * {"success":true,"ret_msg":"","conn_id","req_id","op":"unsubscribe"}, handleErrorMessage
  * {"success":false,"ret_msg":"error:...","conn_id",...}; the subscribe ack
  * {"success":true,"ret_msg":"subscribe","conn_id","req_id","op":"subscribe"} is the one in Bybit's
- * v5 WebSocket "Connect" guide (ccxt routes it by op === 'subscribe').
+ * v5 WebSocket "Connect" guide (ccxt routes it by op === 'subscribe'); a topic the mock does not serve
+ * gets {"success":false,"ret_msg":"error:handler not found,topic:<topic>","conn_id","req_id","op":"subscribe"},
+ * the venue's answer to an unknown topic name as reported in sieblyio/bybit-api#561 (for a known
+ * topic with an unknown symbol the venue's wording may differ).
  */
 import type { Engine } from './account.js';
 import { dec } from './binance.js';

@@ -80,7 +80,10 @@ export async function startMockExchange(opts: StartOptions): Promise<MockExchang
     settleFunding: (symbol) => engine.settleFunding(symbol),
     tick(ms) {
       if (opts.now === undefined) offset += ms;
+      const before = new Map([...markets.values()].map((m) => [m, m.nextFundingTime]));
       engine.crossFunding();
+      // A crossed funding boundary moves nextFundingTime, which the mark price / ticker streams carry.
+      for (const [m, t] of before) if (m.nextFundingTime !== t) ws.marketChanged(m);
     },
     state: () => engine.state(),
     ordersByClientId() {
