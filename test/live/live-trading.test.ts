@@ -148,6 +148,24 @@ describe('live on the mock: kill switch', () => {
   }, 60_000);
 });
 
+describe('live on the mock: closing one position by request', () => {
+  it('a close_position request closes that position on both legs; the daemon records the outcome', async () => {
+    h = await liveHarness();
+    const live = await h.open();
+    await openOne(live);
+    const pos = live.ledger.openPositions()[0]!;
+    const bad = live.ledger.requestControl('close_position', { positionId: 'P9999', reason: 'typo' }, { by: 'test' });
+    const id = live.ledger.requestControl('close_position', { positionId: pos.positionId, reason: 'taking profit' }, { by: 'test' });
+    await live.run('control');
+    expect(live.ledger.controlRequest(bad)?.outcome).toBe('refused: P9999 is not an open position');
+    expect(live.ledger.controlRequest(id)?.outcome).toBe(`closed ${pos.positionId}`);
+    expect(live.ledger.position(pos.positionId)).toMatchObject({ state: 'closed', exitKind: 'manual' });
+    expect(h.mock.state().positions.filter((p) => p.contracts !== 0)).toEqual([]);
+    // Trading goes on: not a kill.
+    expect(live.ledger.riskState()).toBe('active');
+  }, 60_000);
+});
+
 describe('live on the mock: risk caps', () => {
   it.each([
     ['risk.maxPositionNotional', { risk: { maxPositionNotional: 50 } }, 'position_cap', 50],

@@ -122,7 +122,9 @@ export function binanceHttp(o: BinanceOptions): VenueHttp {
     const limit = Number(str(ctx, 'limit') ?? (futures ? 500 : 100));
     const b = m.book.snapshot(limit);
     const fmt = (l: [number, number][]) => l.map(([p, q]) => [dec(p), dec(q)]);
-    return { lastUpdateId: engine.now, ...(futures ? { E: engine.now, T: engine.now } : {}), bids: fmt(b.bids), asks: fmt(b.asks) };
+    // lastUpdateId is the book's update counter, the id the <symbol>@depth diff stream continues from
+    // (ccxt.pro's watchOrderBook syncs the stream to this snapshot by it).
+    return { lastUpdateId: m.book.updateId, ...(futures ? { E: engine.now, T: engine.now } : {}), bids: fmt(b.bids), asks: fmt(b.asks) };
   };
 
   /** 24hr ticker: field set of the real fetchTicker fixture (spot) and the documented USD-M one. */

@@ -1,7 +1,8 @@
 /**
- * Loopback mock exchange: an HTTP server on 127.0.0.1 that speaks Binance (spot + USDT-M) or
- * Bybit v5 (unified: spot + linear) closely enough that unmodified ccxt, with real keys and
- * signatures, trades against it. Test support only.
+ * Loopback mock exchange: an HTTP and WebSocket server on 127.0.0.1 that speaks Binance (spot +
+ * USDT-M) or Bybit v5 (unified: spot + linear) closely enough that unmodified ccxt, with real keys
+ * and signatures, trades against it, and unmodified ccxt.pro watches its public market streams
+ * (order book, tickers, mark price: binance-ws.ts, bybit-ws.ts) on the same port. Test support only.
  *
  * Clock: without `now`, the mock clock is the wall clock plus whatever `tick` advanced. ccxt signs
  * with the wall clock, so after a tick signed calls fail -1021 / 10002 exactly as a skewed client
@@ -11,14 +12,18 @@
  * Fault semantics for createOrder: 'drop' closes the socket before anything is processed (no order
  * exists); 'acceptThenTimeout' places and matches the order, then withholds the answer.
  */
+import { Agent } from 'node:http';
 import ccxt from 'ccxt';
 import { Engine } from './account.js';
 import { binanceHttp } from './binance.js';
+import { binanceWs } from './binance-ws.js';
 import { bybitHttp } from './bybit.js';
+import { bybitWs } from './bybit-ws.js';
 import { Faults } from './faults.js';
 import { buildMarkets, type MarketDef } from './markets.js';
 import { MockHttpServer, type VenueHttp } from './server.js';
 import type { MockExchange, MockOrder, StartOptions } from './types.js';
+import { MockWsServer, rehomeWs, type WsUrls } from './ws.js';
 
 export type * from './types.js';
 
@@ -43,7 +48,11 @@ export async function startMockExchange(opts: StartOptions): Promise<MockExchang
     opts.venue === 'binance'
       ? binanceHttp({ engine, apiKey: opts.apiKey, secret: opts.secret, defaultRecvWindow: recvWindow })
       : bybitHttp({ engine, apiKey: opts.apiKey, secret: opts.secret, defaultRecvWindow: recvWindow });
-  const url = await server.listen(http);
+  const wsServer = new MockWsServer();
+  const ws = opts.venue === 'binance' ? binanceWs({ engine, hub: wsServer }) : bybitWs({ engine, hub: wsServer });
+  wsServer.serve(ws);
+  const url = await server.listen(http, wsServer.upgrade);
+  const wsUrl = url.replace(/^http:/, 'ws:');
 
   const market = (symbol: string): MarketDef => {
     const m = markets.get(symbol);
@@ -53,22 +62,28 @@ export async function startMockExchange(opts: StartOptions): Promise<MockExchang
 
   return {
     url,
-    ccxtOptions: () => ccxtOptions(opts, url),
+    wsUrl,
+    ccxtOptions: () => ccxtOptions(opts, url, wsUrl),
     setBook: (symbol, book) => market(symbol).book.set(book),
     setFundingRate(symbol, rate, nextFundingTime) {
       const m = market(symbol);
       m.fundingRate = rate;
       if (nextFundingTime !== undefined) m.nextFundingTime = nextFundingTime;
+      ws.marketChanged(m);
     },
     setMark(symbol, mark, index) {
       const m = market(symbol);
       m.mark = mark;
       m.index = index ?? mark;
+      ws.marketChanged(m);
     },
     settleFunding: (symbol) => engine.settleFunding(symbol),
     tick(ms) {
       if (opts.now === undefined) offset += ms;
+      const before = new Map([...markets.values()].map((m) => [m, m.nextFundingTime]));
       engine.crossFunding();
+      // A crossed funding boundary moves nextFundingTime, which the mark price / ticker streams carry.
+      for (const [m, t] of before) if (m.nextFundingTime !== t) ws.marketChanged(m);
     },
     state: () => engine.state(),
     ordersByClientId() {
@@ -80,11 +95,31 @@ export async function startMockExchange(opts: StartOptions): Promise<MockExchang
     clearFaults: () => faults.clear(),
     pendingFaults: () => faults.pending(),
     stats: () => ({ ...server.stats, byRoute: { ...server.stats.byRoute }, unserved: [...server.stats.unserved] }),
-    close: () => server.close(),
+    dropWs: () => wsServer.drop(),
+    wsStats: () => wsServer.stats(),
+    async close() {
+      await wsServer.close();
+      await server.close();
+    },
   };
 }
 
 type Api = Record<string, string | Record<string, string>>;
+
+/**
+ * ccxt.pro refuses a plain ws:// URL under node until `httpAgent` is set (Exchange.getHttpAgentIfNeeded:
+ * "at first run `await exchange.loadHttpProxyAgent()`", which only assigns `new http.Agent()`); this is
+ * that agent. It carries no proxy, so plain ccxt's REST path (fetch, extractProxyFromAgent) ignores it.
+ */
+function wsAgent(): Agent {
+  return new Agent();
+}
+
+/** urls.api.ws of ccxt.pro's class for the venue (every stream URL it could dial). */
+function proWsUrls(venue: 'binance' | 'bybit'): WsUrls {
+  const ex = venue === 'binance' ? new ccxt.pro.binance() : new ccxt.pro.bybit();
+  return (ex.urls['api'] as Record<string, unknown>)['ws'] as WsUrls;
+}
 
 /** Every REST base ccxt knows for the venue, re-homed on the mock (path kept, origin replaced). */
 function rehome(api: Api, mockUrl: string, origins: Map<string, string>): Api {
@@ -100,16 +135,21 @@ function rehome(api: Api, mockUrl: string, origins: Map<string, string>): Api {
   return out;
 }
 
-function ccxtOptions(opts: StartOptions, url: string): Record<string, unknown> {
+function ccxtOptions(opts: StartOptions, url: string, wsUrl: string): Record<string, unknown> {
   const origins = new Map<string, string>();
   if (opts.venue === 'binance') {
-    const api = rehome(new ccxt.binance().urls['api'] as Api, url, origins);
+    const api = {
+      ...rehome(new ccxt.binance().urls['api'] as Api, url, origins),
+      // ccxt.pro's stream URLs (plain ccxt never reads urls.api.ws)
+      ws: rehomeWs(proWsUrls('binance'), wsUrl),
+    };
     const realBase = [...origins.entries()].sort((a, b) => b[0].length - a[0].length);
     const original = ccxt.binance.prototype.getExceptionsByUrl;
     return {
       apiKey: opts.apiKey,
       secret: opts.secret,
       urls: { api },
+      httpAgent: wsAgent(),
       options: {
         fetchMarkets: { types: ['spot', 'linear'] },
         fetchCurrencies: false,
@@ -125,11 +165,12 @@ function ccxtOptions(opts: StartOptions, url: string): Record<string, unknown> {
       },
     };
   }
-  const api = rehome(new ccxt.bybit().urls['api'] as Api, url, origins);
+  const api = { ...rehome(new ccxt.bybit().urls['api'] as Api, url, origins), ws: rehomeWs(proWsUrls('bybit'), wsUrl) };
   return {
     apiKey: opts.apiKey,
     secret: opts.secret,
     urls: { api },
+    httpAgent: wsAgent(),
     options: {
       fetchMarkets: { types: ['spot', 'linear'] },
       fetchCurrencies: false,

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Faults } from './faults.js';
 import type { FaultSpec, MockStats } from './types.js';
 
@@ -57,11 +58,13 @@ export class MockHttpServer {
 
   constructor(private readonly faults: Faults) {}
 
-  async listen(venue: VenueHttp): Promise<string> {
+  /** `upgrade`: the WebSocket side (ws.ts) takes HTTP upgrade requests on the same port. */
+  async listen(venue: VenueHttp, upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<string> {
     this.venue = venue;
     const server = createServer((req, res) => {
       void this.handle(req, res);
     });
+    if (upgrade !== undefined) server.on('upgrade', upgrade);
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -97,6 +97,24 @@ export interface MockStats {
   unserved: string[];
 }
 
+export interface MockWsStats {
+  /** Connections open now. */
+  open: number;
+  /** Connections accepted so far (a reconnect counts again). */
+  opened: number;
+  /** Connections cut by dropWs(). */
+  dropped: number;
+  /** Messages received from / sent to clients. */
+  received: number;
+  sent: number;
+  /** WebSocket ping frames received (answered with pong frames by `ws`); ccxt.pro binance's keepalive. */
+  pingFrames: number;
+  /** Live subscriptions, '<endpoint> <stream>': 'spot btcusdt@depth@100ms', 'linear orderbook.50.BTCUSDT'. */
+  subscriptions: string[];
+  /** Upgrades refused because the mock does not serve the path ('WS /ws-api.binance.com/ws-api/v3'). */
+  unserved: string[];
+}
+
 export interface MockState {
   /** Totals (free + locked) per wallet and asset. */
   balances: Record<string, Record<string, number>>;
@@ -115,6 +133,9 @@ export interface MockBook {
 
 export interface MockExchange {
   readonly url: string;
+  /** ws://127.0.0.1:<same port>: the WebSocket market streams (ccxtOptions() points urls.api.ws here). */
+  readonly wsUrl: string;
+  /** Options for ccxt and ccxt.pro: REST and WebSocket URLs re-homed on the mock, keys, market types. */
   ccxtOptions(): Record<string, unknown>;
   setBook(symbol: string, book: MockBook): void;
   setFundingRate(symbol: string, rate: number, nextFundingTime?: number): void;
@@ -128,6 +149,9 @@ export interface MockExchange {
   /** Armed faults with uses left (0: every fault armed so far was spent, or cleared). */
   pendingFaults(): number;
   stats(): MockStats;
+  /** Cut every WebSocket connection without a close handshake (client sees 1006); returns how many. */
+  dropWs(): number;
+  wsStats(): MockWsStats;
   close(): Promise<void>;
 }
 
