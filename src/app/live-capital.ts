@@ -9,7 +9,7 @@
 import type { CapitalLeg, CapitalView } from '../engine/capital-view.js';
 import { isCarryError } from '../domain/errors.js';
 import type { VenueId } from '../domain/market.js';
-import type { AccountPort, VenueBalance, WalletKind } from '../execution/account-port.js';
+import type { AccountPort, VenueBalance, VenuePosition, WalletKind } from '../execution/account-port.js';
 import { notionalFromCapital } from '../engine/paper-wallet.js';
 import type { Logger } from '../util/log.js';
 
@@ -43,6 +43,7 @@ export function liveOpenable(balances: readonly VenueBalance[], settlement: 'lin
 
 export class LiveCapital implements CapitalView {
   private readonly snapshot = new Map<VenueId, readonly VenueBalance[]>();
+  private readonly positions = new Map<VenueId, readonly VenuePosition[]>();
 
   constructor(
     private readonly accounts: ReadonlyMap<VenueId, AccountPort>,
@@ -50,20 +51,33 @@ export class LiveCapital implements CapitalView {
     private readonly log: Logger,
   ) {}
 
-  /** Reads every venue's balances; a venue that fails keeps no snapshot (nothing opens there). */
+  /**
+   * Reads every venue's balances and perp positions; a venue that fails keeps no snapshot
+   * (nothing opens there, and its margin falls back to carry's model).
+   */
   async refresh(): Promise<void> {
     await Promise.all(
       [...this.accounts].map(async ([venue, account]) => {
         try {
-          this.snapshot.set(venue, await account.balances());
+          const [balances, positions] = await Promise.all([account.balances(), account.positions()]);
+          this.snapshot.set(venue, balances);
+          this.positions.set(venue, positions);
         } catch (e) {
           if (!isCarryError(e)) throw e;
           this.snapshot.delete(venue);
-          this.log.warn({ venue, code: e.code, err: e.message }, 'balances unreadable: no new positions on this venue this tick');
+          this.positions.delete(venue);
+          this.log.warn({ venue, code: e.code, err: e.message }, 'account unreadable: no new positions on this venue this tick');
         }
       }),
     );
   }
+
+  /** The venue's liquidation price of the perp; null when it reports none (0, absent) or was not read. */
+  readonly liquidationPrice = (venue: VenueId, symbol: string): number | null => {
+    const p = this.positions.get(venue)?.find((x) => x.symbol === symbol);
+    const liq = p?.liquidationPrice ?? null;
+    return liq !== null && Number.isFinite(liq) && liq > 0 ? liq : null;
+  };
 
   /** Sets a venue's balances (the start-up key check already read them). */
   set(venue: VenueId, balances: readonly VenueBalance[]): void {

@@ -52,6 +52,7 @@ export class AlertChecks {
           previousFiring: alerts.firing(),
           jobs: this.jobWatch.health(stats, now),
           perpLeverage: capital.perpLeverage,
+          ...(capital.liquidationPrice ? { venueLiquidation: capital.liquidationPrice } : {}),
         },
         ctx.thresholds,
         ctx.basis,

@@ -32,6 +32,12 @@ export interface CapitalView {
   free(venue: VenueId): number | undefined;
   /** The largest notional a new position of `settlement` can take on `venue`: its spot paid in full and its perp's margin, from what is free. */
   openable(venue: VenueId, settlement: 'linear' | 'inverse'): number;
+  /**
+   * Live: the venue's own liquidation price of the perp held on `venue` (null when it reports
+   * none), which the margin alert and the liquidation risk exit then use instead of the model.
+   * Paper has none.
+   */
+  readonly liquidationPrice?: (venue: VenueId, symbol: string) => number | null;
 }
 
 export interface PaperCapitalSource {

@@ -43,7 +43,12 @@ export interface MonitorState {
   readonly previousFiring: readonly Alert[];
   readonly jobs: readonly JobHealth[];
   readonly perpLeverage: number;
+  /** Live: the venue's liquidation price of a held perp (capital-view.ts); absent or null = the model. */
+  readonly venueLiquidation?: VenueLiquidation;
 }
+
+/** The venue's own liquidation price of the perp held on `venue`, or null when it reports none. */
+export type VenueLiquidation = (venue: VenueId, symbol: string) => number | null;
 
 export interface MonitorResult {
   readonly firing: readonly Alert[];
@@ -130,9 +135,11 @@ export function driftInputs(
 }
 
 /**
- * The margin check's inputs (paper model): a linear perp posts notional / leverage at entry, an
- * inverse one the wallet's coin. Positions without a perp, markets, mark or entry are left out.
- * Shared by the monitor's alert and the engine's risk exits (risk-exits.ts).
+ * The margin check's inputs. Live, where the venue reports a liquidation price for the perp, that
+ * is used as is (it knows the account's real margin, transfers included); otherwise the paper
+ * model: a linear perp posts notional / leverage at entry, an inverse one the wallet's coin.
+ * Positions without a perp, markets, mark or entry are left out. Shared by the monitor's alert
+ * and the engine's risk exits (risk-exits.ts).
  */
 export function marginInputs(
   positions: readonly PositionRow[],
@@ -140,14 +147,17 @@ export function marginInputs(
   scan: ScanResult | null,
   walletBalance: (venue: VenueId, currency: string) => number,
   perpLeverage: number,
+  venueLiquidation?: VenueLiquidation,
 ): MarginInput[] {
   const margin: MarginInput[] = [];
   for (const p of positions) {
     const d = positionData(p, markets, scan);
     if (p.perpContracts === 0 || d.markets === null || d.mark === null || p.perpEntryPrice === null) continue;
     const leg = { settlement: p.settlement, contracts: p.perpContracts, contractSize: p.contractSize };
+    const venueLiq = venueLiquidation?.(p.venue, p.perpSymbol) ?? null;
     const collateral = p.settlement === 'linear' ? initialMargin(leg, p.perpEntryPrice, perpLeverage) : walletBalance(p.venue, p.settle);
-    margin.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, margin: { kind: 'model', collateral, entryPrice: p.perpEntryPrice }, nextFundingTime: d.funding?.nextFundingTime ?? null });
+    const source = venueLiq !== null ? ({ kind: 'venue', liquidationPrice: venueLiq } as const) : ({ kind: 'model', collateral, entryPrice: p.perpEntryPrice } as const);
+    margin.push({ position: p, markets: d.markets, mark: d.mark, spotPrice: d.spotPrice, margin: source, nextFundingTime: d.funding?.nextFundingTime ?? null });
   }
   return margin;
 }
@@ -183,7 +193,7 @@ export function runMonitorChecks(s: MonitorState, t: MonitorThresholds, history:
   mark(['delta_drift'], drift.map((i) => i.position.positionId));
 
   // Margin (paper model): linear posts notional / leverage at entry, inverse the wallet coin.
-  const margin = marginInputs(s.positions, s.markets, s.scan, s.walletBalance, s.perpLeverage);
+  const margin = marginInputs(s.positions, s.markets, s.scan, s.walletBalance, s.perpLeverage, s.venueLiquidation);
   errored.clear();
   firing.push(...checkMargin(margin, t.margin, ctx));
   mark(['margin'], margin.map((i) => i.position.positionId));

@@ -24,7 +24,7 @@ import { formatPct, formatPrice } from '../monitor/format.js';
 import { assessMargin } from '../monitor/margin.js';
 import type { MonitorThresholds } from '../monitor/thresholds.js';
 import type { PositionRow } from '../store/rows.js';
-import { driftInputs, marginInputs } from './monitor-job.js';
+import { driftInputs, marginInputs, type VenueLiquidation } from './monitor-job.js';
 import type { ScanResult } from './scanner.js';
 
 export interface RiskInputs {
@@ -34,6 +34,12 @@ export interface RiskInputs {
   readonly scan: ScanResult;
   readonly walletBalance: (venue: VenueId, currency: string) => number;
   readonly perpLeverage: number;
+  readonly venueLiquidation?: VenueLiquidation;
+  /**
+   * Live with live.autoTransfer: a perp under the floor (not at liquidation) whose margin a wallet
+   * transfer restores is topped up by the monitor's transfer rather than closed.
+   */
+  readonly topUp?: boolean;
 }
 
 /** Risk signals per positionId (only positions with at least one). `onError` hears of inputs a check could not read. */
@@ -48,7 +54,7 @@ export function riskSignals(
   };
   const open = s.positions.filter((p) => p.state === 'open');
 
-  for (const input of marginInputs(open, s.markets, s.scan, s.walletBalance, s.perpLeverage)) {
+  for (const input of marginInputs(open, s.markets, s.scan, s.walletBalance, s.perpLeverage, s.venueLiquidation)) {
     const id = input.position.positionId;
     try {
       const a = assessMargin(input, t.margin);
@@ -57,6 +63,7 @@ export function riskSignals(
       const where = a.liquidation.price === null ? 'liquidatable at any price' : `liquidates at ${formatPrice(a.liquidation.price)}`;
       const mark = formatPrice(input.mark as number);
       if (d <= 0) add(id, { rule: 'margin', detail: `margin balance gone: perp ${where}, mark ${mark} (at or beyond liquidation)` });
+      else if (s.topUp === true && a.transfer !== null && a.transfer.route.ccxt) continue;
       else add(id, { rule: 'liquidation', detail: `perp ${formatPct(d)} from liquidation (${where}, mark ${mark}) < floor ${formatPct(t.margin.floor)}` });
     } catch (e) {
       onError(id, e);

@@ -107,7 +107,14 @@ export async function decideAndExecute(t: TradingContext, scan: ScanResult, buff
   const fundingOf = (p: PositionRow) => scan.funding.find((f) => f.venue === p.venue && f.symbol === p.perpSymbol) ?? null;
   // Risk exits (margin, liquidation, unrebalanceable drift) on this tick's data, after any rebalance.
   const risk = riskSignals(
-    { positions, markets: ctx.markets, scan, walletBalance: (venue, currency) => capital.balance(venue, currency), perpLeverage: capital.perpLeverage },
+    {
+      positions,
+      markets: ctx.markets,
+      scan,
+      walletBalance: (venue, currency) => capital.balance(venue, currency),
+      perpLeverage: capital.perpLeverage,
+      ...(capital.liquidationPrice ? { venueLiquidation: capital.liquidationPrice, topUp: ctx.o.config.live.autoTransfer } : {}),
+    },
     ctx.thresholds,
     (position, e) => ctx.log.warn({ position, err: errorMessage(e) }, 'risk exits: position not assessable this tick'),
   );

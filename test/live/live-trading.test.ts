@@ -280,6 +280,41 @@ describe('live on the mock: transfers', () => {
     expect((await live.transfers.run([marginAlert('margin:P0001:2', 10)])).length).toBe(1);
   }, 60_000);
 
+  it.each([
+    [true, 'the position is kept and topped up: the venue liquidation price moves away'],
+    [false, 'off: the liquidation risk exit closes the position'],
+  ])('a rally against the short perp with live.autoTransfer %s: %s', async (auto) => {
+    // A thin futures wallet (it also bounds the perp at 250 × 3): Binance's cross liquidation price
+    // (the mock computes it as the venue does) sits ~34% above entry; an 18% rally brings it under
+    // monitor.margin.floor (15%).
+    h = await liveHarness({ balances: { spot: { USDT: 20_000 }, futures: { USDT: 250 } }, config: { live: { autoTransfer: auto }, jobs: { monitor: '0 * * * * *' } } });
+    // (a monitor period of a minute: every monitor tick runs the alert checks, whatever the wall clock)
+    const live = await h.open();
+    await openOne(live);
+    const pos = live.ledger.openPositions()[0]!;
+    const levels = (side: 1 | -1, start: number) => Array.from({ length: 20 }, (_, i) => [start + side * i * 5, 2] as [number, number]);
+    h.mock.setBook(SPOT, { bids: levels(-1, 70_995), asks: levels(1, 71_005) });
+    h.mock.setBook(PERP, { bids: levels(-1, 71_010), asks: levels(1, 71_020) });
+    h.mock.setMark(PERP, 71_015, 71_000);
+    await live.run('scan');
+    if (!auto) {
+      expect(live.ledger.position(pos.positionId)).toMatchObject({ state: 'closed', exitKind: 'risk', exitRule: 'liquidation' });
+      return;
+    }
+    expect(live.ledger.position(pos.positionId)?.state).toBe('open');
+    const liqBefore = live.capital.liquidationPrice('binance', PERP)!;
+    expect(liqBefore / 71_015 - 1).toBeLessThan(0.15);
+    await live.run('monitor');
+    expect(live.transfers.history.map((t) => [t.from, t.to, t.currency]), JSON.stringify(live.alerting.store.firing().map((e) => [e.alert.kind, e.alert.message, e.alert.actions]))).toEqual([['spot', 'futures', 'USDT']]);
+    const moved = live.transfers.history[0]!.amount;
+    expect((h.mock.state().balances['futures'] as Record<string, number>)['USDT']).toBeGreaterThan(250 + moved - 2);
+    // The next scan reads the venue's new liquidation price: back above monitor.margin.target.
+    await live.run('scan');
+    const liqAfter = live.capital.liquidationPrice('binance', PERP)!;
+    expect(liqAfter / 71_015 - 1).toBeGreaterThanOrEqual(h.config.monitor.margin.target - 1e-9);
+    expect(live.ledger.position(pos.positionId)?.state).toBe('open');
+  }, 60_000);
+
   it('off by default: a monitor tick moves nothing', async () => {
     h = await liveHarness();
     expect(h.config.live.autoTransfer).toBe(false);

@@ -181,7 +181,7 @@ export function binanceHttp(o: BinanceOptions): VenueHttp {
       breakEvenPrice: dec(p.entryPrice),
       markPrice: d8(m.mark),
       unRealizedProfit: d8(engine.unrealised(m.symbol)),
-      liquidationPrice: '0',
+      liquidationPrice: d8(crossLiquidation(p.contracts, p.entryPrice, engine.balance('futures', 'USDT'))),
       isolatedMargin: '0',
       notional: d8(notional),
       marginAsset: 'USDT',
@@ -688,4 +688,18 @@ function stepOk(qty: number, step: number): boolean {
   if (!(step > 0)) return true;
   const n = qty / step;
   return Math.abs(n - Math.round(n)) < 1e-6;
+}
+
+/**
+ * Binance's cross-margin liquidation price (USDⓈ-M "Liquidation Price Calculation", one-way mode)
+ * for an account holding this one position: LP = (WB − TMM + cumB − side·q·EP) / (q·MMR − side·q),
+ * with the mock's flat maintenance rate 0.4% and no cumB. 0 when nothing is held or no positive
+ * price liquidates it (the venue sends "0" then).
+ */
+export function crossLiquidation(contracts: number, entry: number, walletBalance: number, mmr = 0.004): number {
+  if (contracts === 0) return 0;
+  const q = Math.abs(contracts);
+  const side = Math.sign(contracts);
+  const lp = (walletBalance - side * q * entry) / (q * mmr - side * q);
+  return lp > 0 ? lp : 0;
 }
