@@ -97,14 +97,21 @@ let spans: Span[] = [];
 let bypassThrottle = false;
 
 /**
- * How ccxt's rate limiter runs: as carry runs it (ccxt's default leaky bucket), switched to ccxt's
- * rolling window by venue config (venues.binance.options, passed to the ccxt constructor: no code
- * change), or its wait skipped (the bench's own switch, to show what is left).
+ * How ccxt's rate limiter runs: its default leaky bucket (what carry's market data uses, and its
+ * order instances used before they were switched), its rolling window (what carry's live order
+ * instances use: src/app/live-run.ts), or its wait skipped (the bench's own switch, to show what
+ * is left). Binance's own rateLimit (50 ms per cost unit) in every mode: the test harness's 1 ms
+ * is for test speed only.
  */
 type Limiter = 'leaky_bucket' | 'rolling_window' | 'off';
-const ROLLING_WINDOW = { venues: { binance: { options: { rateLimiterAlgorithm: 'rollingWindow', rollingWindowSize: 60_000 } } } };
+const BINANCE_RATE_LIMIT_MS = 50;
+const LIMITER_OPTIONS: Record<Limiter, Record<string, unknown>> = {
+  leaky_bucket: { rateLimit: BINANCE_RATE_LIMIT_MS, rateLimiterAlgorithm: 'leakyBucket' },
+  rolling_window: { rateLimit: BINANCE_RATE_LIMIT_MS, rateLimiterAlgorithm: 'rollingWindow', rollingWindowSize: 60_000 },
+  off: { rateLimit: BINANCE_RATE_LIMIT_MS },
+};
 function harnessFor(limiter: Limiter, extra: Parameters<typeof liveHarness>[0] = {}): ReturnType<typeof liveHarness> {
-  return liveHarness({ ...extra, ...(limiter === 'rolling_window' ? { config: ROLLING_WINDOW } : {}) });
+  return liveHarness({ ...extra, config: { venues: { binance: { options: LIMITER_OPTIONS[limiter] } } } });
 }
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;

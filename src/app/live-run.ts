@@ -135,7 +135,13 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   const trading = new Map<VenueId, CcxtExecutionVenue>();
   const accounts = new Map<VenueId, AccountPort>();
   for (const venue of venues) {
-    const created = createCcxtExchange(venue, config.venues[venue] as Config['venues'][string], { secrets: secrets.get(venue) ?? {}, testnet: opts.testnet === true });
+    const vcfg = config.venues[venue] as Config['venues'][string];
+    // ccxt's default leaky bucket makes every request wait for the previous one's cost (Binance:
+    // 200-250 ms before a hedge leg, docs/benchmarks.md "Live orders"); its rolling window keeps
+    // the per-minute cap without spacing requests, so the second leg follows the first at once.
+    // The user's venues.<name>.options still win.
+    const tradingCfg = { ...vcfg, options: { rateLimiterAlgorithm: 'rollingWindow', rollingWindowSize: 60_000, ...vcfg.options } };
+    const created = createCcxtExchange(venue, tradingCfg, { secrets: secrets.get(venue) ?? {}, testnet: opts.testnet === true });
     if (created.kind !== 'open') continue; // closed venues were set aside by selectLiveVenues
     trading.set(venue, { exchange: created.exchange, profile: created.profile });
     accounts.set(venue, new CcxtAccount({ venue, exchange: created.exchange, clock, log: moduleLogger('account', { venue }) }));
