@@ -75,6 +75,8 @@ export interface LiveStack {
   kill(reason: string): Promise<FlattenReport>;
   /** A human's decision: back to active (the only way out of halted). */
   resume(reason: string): RiskStep;
+  /** Closes one position on both legs through the close gate; the outcome in words (`closed <id>`, or why not). */
+  closePosition(positionId: string, reason: string): Promise<string>;
   /** Transfers live.autoTransfer made (or tried) since start. */
   readonly transfers: AutoTransfers;
   /** The last funding check (actual against expected). */
@@ -403,6 +405,11 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
       return next;
     },
     resume,
+    closePosition: (positionId, reason) => {
+      const next = queue.then(() => closeOne(positionId, reason));
+      queue = next.catch(() => undefined);
+      return next;
+    },
     transfers,
     lastFunding: () => lastFunding,
     useJobStats: (stats) => (jobStats = stats),

@@ -8,6 +8,7 @@ import { recordCommand } from './commands/record.js';
 import { scanCommand } from './commands/scan.js';
 import { paperCommand } from './commands/paper.js';
 import { liveCommand } from './commands/live.js';
+import { closeCommand } from './commands/close.js';
 import { killCommand } from './commands/kill.js';
 import { resumeCommand } from './commands/resume.js';
 import { historyCommand, pnlCommand, statusCommand } from './commands/reports.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   paper: { run: paperCommand, summary: 'paper trading daemon: scan, open, collect funding, account in SQLite (npm start)' },
   live: { run: liveCommand, summary: 'live trading daemon: real orders on your keys (needs mode: live and --live)' },
   kill: { run: killCommand, summary: 'halt live trading and flatten every position (daemon running or not)' },
+  close: { run: closeCommand, summary: 'close one live position, both legs (daemon running or not)' },
   resume: { run: resumeCommand, summary: 'trade again after a halt (kill, reconciliation mismatch)' },
   status: { run: statusCommand, summary: 'open positions: legs, residual delta, funding so far, next settlement' },
   pnl: { run: pnlCommand, summary: 'P&L totals and per position' },

@@ -171,6 +171,31 @@ describe('carry live: the daemon', () => {
   }, 60_000);
 });
 
+describe('carry close', () => {
+  it('with no daemon: closes the one position on both legs; an unknown id is refused (exit 2); trading stays active', async () => {
+    h = await liveHarness();
+    const stack = await openPosition(h);
+    const id = stack.ledger.openPositions()[0]!.positionId;
+    await stack.close();
+    const { file } = configFile(h);
+    useKeys(h);
+    const bad = await runCli(['close', 'P9999', '--config', file, '--db', h.dbPath]);
+    expect(bad.code, bad.err).toBe(2);
+    expect(bad.err).toContain('refused: P9999 is not an open position');
+    const r = await runCli(['close', id, '--config', file, '--db', h.dbPath, '--reason', 'taking profit']);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toBe(`closed ${id}\n`);
+    expect(h.mock.state().positions.filter((p) => p.symbol === PERP)).toHaveLength(0);
+    const ledger = readLedger(h.dbPath);
+    try {
+      expect(ledger.position(id)).toMatchObject({ state: 'closed', exitKind: 'manual' });
+      expect(ledger.riskState()).toBe('active');
+    } finally {
+      ledger.close();
+    }
+  }, 60_000);
+});
+
 describe('carry kill and carry resume', () => {
   it('with no daemon: kill opens the venues, flattens both legs and halts; resume, then a second resume is refused', async () => {
     h = await liveHarness();
