@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { carryVersion } from '../app/context.js';
 import type { Config } from '../config/schema.js';
 import { InputError, isCarryError } from '../domain/errors.js';
-import type { ControlRequest } from '../store/control.js';
+import type { ControlArgs, ControlKind, ControlRequest } from '../store/control.js';
+import type { CommandIO } from './exit.js';
 import { diedHere, type DaemonLease } from '../store/lease.js';
 import { Ledger } from '../store/ledger.js';
 import type { StoreMode } from '../store/open.js';
@@ -95,3 +96,40 @@ export async function waitForOutcome(ledger: Ledger, config: Config, id: number,
     await new Promise((res) => setTimeout(res, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
   }
 }
+
+export type Asked = { readonly kind: 'outcome'; readonly outcome: string } | { readonly kind: 'timeout' } | { readonly kind: 'here' };
+
+/**
+ * What `carry kill`, `close` and `resume` share: with a daemon on the ledger the request goes
+ * through its control channel and the daemon's outcome comes back; with none (or when it stops
+ * while asked: the request is then withdrawn) the answer is 'here' and the command acts itself.
+ */
+export async function askDaemon<K extends ControlKind>(
+  io: CommandIO,
+  command: string,
+  ledger: Ledger,
+  config: Config,
+  req: { readonly kind: K; readonly args: ControlArgs[K]; readonly by: string; readonly what: string; readonly waitMs: number },
+): Promise<Asked> {
+  const daemon = runningDaemon(ledger, config);
+  if (daemon === null) return { kind: 'here' };
+  const id = ledger.requestControl(req.kind, req.args, { by: req.by });
+  io.err(`${command}: asked the daemon (${describeDaemon(daemon)}) ${req.what} (request ${id}); waiting up to ${req.waitMs / 1000} s\n`);
+  const w = await waitForOutcome(ledger, config, id, req.waitMs);
+  if (w.kind === 'timeout') {
+    io.err(`${command}: the daemon did not handle request ${id} within ${req.waitMs / 1000} s; it stays queued and the daemon acts on it when its job in flight ends. Check \`carry status --live\`.\n`);
+    return { kind: 'timeout' };
+  }
+  if (w.kind === 'handled') return { kind: 'outcome', outcome: w.request.outcome ?? '' };
+  io.err(`${command}: the daemon stopped before handling request ${id} (withdrawn); acting from here\n`);
+  return { kind: 'here' };
+}
+
+/** The flags kill, close and resume share. */
+export const CONTROL_FLAGS = {
+  reason: { type: 'string' },
+  db: { type: 'string' },
+  config: { type: 'string' },
+  wait: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;

@@ -9,7 +9,7 @@ import { openLive } from '../../app/live-run.js';
 import { InputError } from '../../domain/errors.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
-import { describeDaemon, liveLedgerPath, openLiveLedger, requester, runningDaemon, waitForOutcome } from '../ledger-file.js';
+import { askDaemon, CONTROL_FLAGS, liveLedgerPath, openLiveLedger, requester } from '../ledger-file.js';
 
 export const CLOSE_HELP = `carry close POSITION — close one live position (both legs; perp reduce-only)
 
@@ -29,18 +29,7 @@ Exit: 0 closed; 5 not closed (why is printed); 2 bad input (no live ledger, not 
 const closedOutcome = (outcome: string): boolean => outcome.startsWith('closed ');
 
 export async function closeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    {
-      reason: { type: 'string' },
-      db: { type: 'string' },
-      config: { type: 'string' },
-      wait: { type: 'string' },
-      testnet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    'close',
-  );
+  const { values, positionals } = parseFlags(argv, { ...CONTROL_FLAGS, testnet: { type: 'boolean', default: false } }, 'close');
   if (values.help) {
     io.out(CLOSE_HELP + '\n');
     return EXIT.ok;
@@ -62,22 +51,14 @@ export async function closeCommand(argv: readonly string[], io: CommandIO): Prom
   };
 
   const ledger = openLiveLedger(path);
+  let asked: Awaited<ReturnType<typeof askDaemon>>;
   try {
-    const daemon = runningDaemon(ledger, config);
-    if (daemon !== null) {
-      const id = ledger.requestControl('close_position', { positionId, reason }, { by });
-      io.err(`close: asked the daemon (${describeDaemon(daemon)}) to close ${positionId} (request ${id}); waiting up to ${waitMs / 1000} s\n`);
-      const w = await waitForOutcome(ledger, config, id, waitMs);
-      if (w.kind === 'timeout') {
-        io.err(`close: the daemon did not handle request ${id} within ${waitMs / 1000} s; it stays queued.\n`);
-        return EXIT.failure;
-      }
-      if (w.kind === 'handled') return report(w.request.outcome ?? '');
-      io.err(`close: the daemon stopped before handling request ${id} (withdrawn); closing from here\n`);
-    }
+    asked = await askDaemon(io, 'close', ledger, config, { kind: 'close_position', args: { positionId, reason }, by, what: `to close ${positionId}`, waitMs });
   } finally {
     ledger.close();
   }
+  if (asked.kind === 'timeout') return EXIT.failure;
+  if (asked.kind === 'outcome') return report(asked.outcome);
   const stack = await openLive({ config, dbPath: path, testnet: values.testnet, actor: by });
   try {
     return report(await stack.closePosition(positionId, `${by}: ${reason}`));

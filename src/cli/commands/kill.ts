@@ -9,7 +9,7 @@ import { startApp } from '../../app/context.js';
 import { openLive } from '../../app/live-run.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
-import { describeDaemon, liveLedgerPath, openLiveLedger, requester, runningDaemon, waitForOutcome } from '../ledger-file.js';
+import { askDaemon, CONTROL_FLAGS, liveLedgerPath, openLiveLedger, requester } from '../ledger-file.js';
 
 export const KILL_HELP = `carry kill — halt live trading and flatten every position (both legs; perp reduce-only)
 
@@ -32,19 +32,7 @@ rejected (no daemon running); 2 bad input (no live ledger).`;
 const flatOutcome = (outcome: string): boolean => outcome.startsWith('halted; flat');
 
 export async function killCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    {
-      reason: { type: 'string' },
-      db: { type: 'string' },
-      config: { type: 'string' },
-      wait: { type: 'string' },
-      testnet: { type: 'boolean', default: false },
-      yes: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    'kill',
-  );
+  const { values } = parseFlags(argv, { ...CONTROL_FLAGS, testnet: { type: 'boolean', default: false }, yes: { type: 'boolean', default: false } }, 'kill');
   if (values.help) {
     io.out(KILL_HELP + '\n');
     return EXIT.ok;
@@ -56,25 +44,16 @@ export async function killCommand(argv: readonly string[], io: CommandIO): Promi
   const reason = values.reason ?? 'carry kill';
 
   const ledger = openLiveLedger(path);
+  let asked: Awaited<ReturnType<typeof askDaemon>>;
   try {
-    const daemon = runningDaemon(ledger, config);
-    if (daemon !== null) {
-      const id = ledger.requestControl('kill', { reason }, { by });
-      io.err(`kill: asked the daemon (${describeDaemon(daemon)}) to halt and flatten (request ${id}); waiting up to ${waitMs / 1000} s\n`);
-      const w = await waitForOutcome(ledger, config, id, waitMs);
-      if (w.kind === 'timeout') {
-        io.err(`kill: the daemon did not handle request ${id} within ${waitMs / 1000} s; it stays queued and the daemon acts on it when its job in flight ends. Check \`carry status --live\`.\n`);
-        return EXIT.failure;
-      }
-      if (w.kind === 'handled') {
-        const outcome = w.request.outcome ?? '';
-        io.out(`${outcome}\n`);
-        return flatOutcome(outcome) ? EXIT.ok : EXIT.halted;
-      }
-      io.err(`kill: the daemon stopped before handling request ${id} (withdrawn); flattening from here\n`);
-    }
+    asked = await askDaemon(io, 'kill', ledger, config, { kind: 'kill', args: { reason }, by, what: 'to halt and flatten', waitMs });
   } finally {
     ledger.close();
+  }
+  if (asked.kind === 'timeout') return EXIT.failure;
+  if (asked.kind === 'outcome') {
+    io.out(`${asked.outcome}\n`);
+    return flatOutcome(asked.outcome) ? EXIT.ok : EXIT.halted;
   }
 
   // No daemon: this process trades the ledger for as long as it takes to flatten.

@@ -11,7 +11,7 @@ import { riskStateEvent, riskTransition } from '../../engine/risk-state.js';
 import { moduleLogger } from '../../util/log.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { EXIT, type CommandIO } from '../exit.js';
-import { describeDaemon, liveLedgerPath, openLiveLedger, requester, runningDaemon, waitForOutcome } from '../ledger-file.js';
+import { askDaemon, CONTROL_FLAGS, liveLedgerPath, openLiveLedger, requester } from '../ledger-file.js';
 
 export const RESUME_HELP = `carry resume — trade again after a halt (kill switch, reconciliation mismatch) or a reducing state
 
@@ -28,17 +28,7 @@ the next carry live starts active. Touches no venue and needs no keys.
 Exit: 0 trading active; 2 refused (trading is already active) or no live ledger.`;
 
 export async function resumeCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const { values } = parseFlags(
-    argv,
-    {
-      reason: { type: 'string' },
-      db: { type: 'string' },
-      config: { type: 'string' },
-      wait: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    'resume',
-  );
+  const { values } = parseFlags(argv, CONTROL_FLAGS, 'resume');
   if (values.help) {
     io.out(RESUME_HELP + '\n');
     return EXIT.ok;
@@ -51,25 +41,15 @@ export async function resumeCommand(argv: readonly string[], io: CommandIO): Pro
 
   const ledger = openLiveLedger(path);
   try {
-    const daemon = runningDaemon(ledger, config);
-    if (daemon !== null) {
-      const id = ledger.requestControl('resume', { reason }, { by });
-      io.err(`resume: asked the daemon (${describeDaemon(daemon)}) to resume trading (request ${id})\n`);
-      const w = await waitForOutcome(ledger, config, id, waitMs);
-      if (w.kind === 'timeout') {
-        io.err(`resume: the daemon did not handle request ${id} within ${waitMs / 1000} s; it stays queued.\n`);
-        return EXIT.failure;
+    const asked = await askDaemon(io, 'resume', ledger, config, { kind: 'resume', args: { reason }, by, what: 'to resume trading', waitMs });
+    if (asked.kind === 'timeout') return EXIT.failure;
+    if (asked.kind === 'outcome') {
+      if (asked.outcome.startsWith('refused')) {
+        io.err(`carry resume: ${asked.outcome}\n`);
+        return EXIT.badInput;
       }
-      if (w.kind === 'handled') {
-        const outcome = w.request.outcome ?? '';
-        if (outcome.startsWith('refused')) {
-          io.err(`carry resume: ${outcome}\n`);
-          return EXIT.badInput;
-        }
-        io.out(`${outcome}\n`);
-        return outcome.startsWith('failed') ? EXIT.failure : EXIT.ok;
-      }
-      io.err(`resume: the daemon stopped before handling request ${id} (withdrawn); writing the step here\n`);
+      io.out(`${asked.outcome}\n`);
+      return asked.outcome.startsWith('failed') ? EXIT.failure : EXIT.ok;
     }
 
     // No daemon: the step goes straight into the ledger, under the lease.
