@@ -503,6 +503,43 @@ export const monitorSchema = z
   })
   .strict();
 
+/**
+ * Backtests over funding history (docs/backtest.md): how the history market synthesises what no
+ * history records, i.e. markets, order books and prices where a row has none.
+ */
+export const backtestDepthSchema = z
+  .object({
+    levels: z.number().int().min(1).max(1000).default(20).describe('Levels per side of a synthesised order book.'),
+    spreadBps: z.number().min(0).finite().default(2).describe('Full bid-ask spread around the price, in bps (best bid = price × (1 − spread/2), best ask = price × (1 + spread/2)).'),
+    levelGapBps: z.number().positive().finite().default(1).describe('Distance between consecutive levels of one side, in bps of the price.'),
+    levelNotional: positive().default(50_000).describe('Quote (USD) value of the best level of each side.'),
+    growth: z.number().min(1).finite().default(1.2).describe('Each level holds this many times the quote value of the one before it (1 = flat book).'),
+  })
+  .strict();
+
+export const backtestMarketSchema = z
+  .object({
+    spotQuote: z.string().min(1).default('USDT').describe('Quote of the synthesised spot market paired with each perp (BTC/USDT for BTC/USDT:USDT and for the inverse BTC/USD:BTC).'),
+    linearContractSize: positive().default(0.001).describe('Base units per contract of a synthesised linear perp.'),
+    inverseContractSize: positive().default(1).describe('USD per contract of a synthesised inverse perp (BitMEX XBTUSD: 1 USD).'),
+    spotAmountStep: positive().default(1e-6).describe('Lot of the synthesised spot market, in base units.'),
+    tickFraction: positive().max(0.01).default(1e-5).describe("Price tick: the largest power of ten not above this fraction of the series' first price."),
+    spotTaker: z.number().min(0).max(0.1).default(0.001).describe('Spot taker fee (decimal).'),
+    spotMaker: z.number().min(-0.01).max(0.1).default(0.001).describe('Spot maker fee (decimal).'),
+    perpTaker: z.number().min(0).max(0.1).default(0.0005).describe('Perp taker fee (decimal).'),
+    perpMaker: z.number().min(-0.01).max(0.1).default(0.0002).describe('Perp maker fee (decimal).'),
+    quoteVolume24h: z.number().min(0).finite().default(1e9).describe('24h quote volume reported for every synthesised ticker (histories record none; the ranker filters on it).'),
+    defaultPrice: positive().default(100).describe('Price used for a symbol before any row of its series carries a mark, spot or index price (histories of rates only).'),
+  })
+  .strict();
+
+export const backtestSchema = z
+  .object({
+    depth: backtestDepthSchema.default(backtestDepthSchema.parse({})).describe('The depth model of synthesised order books.'),
+    market: backtestMarketSchema.default(backtestMarketSchema.parse({})).describe('Synthesised markets: lots, ticks, fees, volume, fallback price.'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     mode: z
@@ -528,6 +565,7 @@ export const configSchema = z
     sim: simSchema.default(simSchema.parse({})).describe('Settings of the seeded sim market (--market sim).'),
     alerts: alertsSchema.default(alertsSchema.parse({})).describe('Alert delivery: the sinks (docs/alerts.md).'),
     monitor: monitorSchema.default(monitorSchema.parse({})).describe("The monitor's checks over open positions: thresholds and auto-rebalance."),
+    backtest: backtestSchema.default(backtestSchema.parse({})).describe('Backtests over funding history: the depth model and synthesised markets (docs/backtest.md).'),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -552,6 +590,7 @@ export type RiskConfig = z.infer<typeof riskSchema>;
 export type LiveConfig = z.infer<typeof liveSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type SimConfig = z.infer<typeof simSchema>;
+export type BacktestConfig = z.infer<typeof backtestSchema>;
 export type AlertSinkConfig = z.infer<typeof alertSinkSchema>;
 export type LogSinkConfig = z.infer<typeof logSinkSchema>;
 export type WebhookSinkConfig = z.infer<typeof webhookSinkSchema>;
