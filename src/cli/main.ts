@@ -4,6 +4,7 @@ import { InputError, isCarryError, type ErrorCode } from '../domain/errors.js';
 import { carryVersion } from '../app/context.js';
 import { alertsCommand } from './commands/alerts.js';
 import { configCommand } from './commands/config.js';
+import { dataCommand } from './commands/data.js';
 import { recordCommand } from './commands/record.js';
 import { scanCommand } from './commands/scan.js';
 import { paperCommand } from './commands/paper.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   history: { run: historyCommand, summary: 'the ledger, newest first' },
   record: { run: recordCommand, summary: 'record venue answers into a tape for replay' },
   alerts: { run: alertsCommand, summary: 'alerts stored in the ledger with their delivery per sink; alerts test: try every sink' },
+  data: { run: dataCommand, summary: 'data import FILE...: funding histories (CSV, Tardis, Binance, BitMEX, ccxt, tapes) into the history store' },
   config: { run: configCommand, summary: 'config check: validate and print the effective config' },
 };
 

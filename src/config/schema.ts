@@ -76,6 +76,16 @@ export const storeSchema = z
   })
   .strict();
 
+export const historySchema = z
+  .object({
+    path: z
+      .string()
+      .min(1)
+      .default('./data/history.db')
+      .describe('SQLite history store (funding histories for backtests, docs/history-store.md); separate from the ledgers.'),
+  })
+  .strict();
+
 export const jobsSchema = z
   .object({
     scan: z.string().default('*/5 * * * *').describe('Cron (UTC, 5 or 6 fields) for scan + decide + execute.'),
@@ -558,6 +568,7 @@ export const configSchema = z
     log: logSchema.default(logSchema.parse({})),
     paper: paperSchema.default(paperSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
+    history: historySchema.default(historySchema.parse({})).describe('The history store `carry data import` writes and backtests read.'),
     jobs: jobsSchema.default(jobsSchema.parse({})),
     risk: riskSchema.default(riskSchema.parse({})).describe('The risk gate: notional caps, leverage, liquidation distance, daily loss.'),
     live: liveSchema.default(liveSchema.parse({})).describe('Live trading: timeouts, collateral transfers, funding checks, the control channel and the daemon lease.'),
