@@ -9,13 +9,15 @@
  *   (N.knownAt <= t, e.g. BitMEX, whose rates were fixed one interval ahead): N.rate, next
  *   settlement N.ts. Otherwise the last settled rate L.rate is served as the prediction for
  *   the next settlement, L.ts + k × L.intervalHours (smallest k putting it after t): the
- *   schedule is extrapolated from L, never read from a later row. Before any row: no funding.
+ *   schedule is extrapolated from L, never read from a later row. That snapshot says rateKind
+ *   'last_settled', so the engine books the next settlement only once it has happened, at the
+ *   rate fetchFundingHistory then returns for it (the row's own rate). Before any row: no funding.
  * - prices: the latest row with ts <= t that has the price. Perp mark: markPrice, else
  *   indexPrice, else spotPrice; spot: spotPrice, else indexPrice, else markPrice; before any
  *   row with a price: backtest.market.defaultPrice.
  * - books: backtest.depth around the price (see bookAt); tickers are the books' tops with
  *   backtest.market.quoteVolume24h as volume.
- * - fetchFundingHistory: settled rows only (ts <= t).
+ * - fetchFundingHistory: settled rows only (ts <= t), each with its rate and the mark in force at it.
  *
  * Markets are synthesised once per symbol (perp + a spot BASE/spotQuote per base) with the lots,
  * ticks and fees of backtest.market. The tick is derived from the series' first price (the only
@@ -170,12 +172,15 @@ export class HistoryVenue implements VenueMarketData {
     let rate: number;
     let nextFundingTime: number;
     let intervalHours: number;
+    let rateKind: FundingSnapshot['rateKind'];
     if (next !== null && next.knownAt !== undefined && next.knownAt <= t) {
       rate = next.rate;
       nextFundingTime = next.ts;
       intervalHours = next.intervalHours;
+      rateKind = 'predicted';
     } else if (last !== null) {
       rate = last.rate;
+      rateKind = 'last_settled';
       intervalHours = last.intervalHours;
       const step = intervalHours * HOUR_MS;
       nextFundingTime = last.ts + (Math.floor((t - last.ts) / step) + 1) * step;
@@ -194,7 +199,7 @@ export class HistoryVenue implements VenueMarketData {
       intervalHours,
       intervalSource: 'venue',
       continuous: false,
-      rateKind: 'predicted',
+      rateKind,
       nextFundingTime,
       markPrice: mark,
       indexPrice: last?.indexPrice ?? null,
@@ -277,7 +282,14 @@ export class HistoryVenue implements VenueMarketData {
     const s = this.series.get(symbol);
     if (!s) throw new CarryError('CARRY_VENUE_BAD_SYMBOL', 'skip', `${this.venue}: ${symbol} is not a backtest perp`, { venue: this.venue });
     const t = this.clock.now();
-    return s.rows.slice(0, upperBound(s.rows, t)).filter((r) => r.ts >= since).map((r) => ({ symbol, settlementTime: r.ts, rate: r.rate }));
+    const out: SettledFunding[] = [];
+    for (let i = 0; i < upperBound(s.rows, t); i++) {
+      const r = s.rows[i] as HistoryRow;
+      if (r.ts < since) continue;
+      const mark = s.mark[i] as number;
+      out.push({ symbol, settlementTime: r.ts, rate: r.rate, ...(Number.isFinite(mark) ? { markPrice: mark } : {}) });
+    }
+    return out;
   }
 
   async fetchBorrowApr(code: string): Promise<number> {

@@ -13,6 +13,7 @@ import { closeCommand } from './commands/close.js';
 import { killCommand } from './commands/kill.js';
 import { resumeCommand } from './commands/resume.js';
 import { historyCommand, pnlCommand, statusCommand } from './commands/reports.js';
+import { backtestCommand } from './commands/backtest.js';
 import { EXIT, processIO, type CommandIO } from './exit.js';
 
 type Command = (argv: readonly string[], io: CommandIO) => Promise<number>;
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   status: { run: statusCommand, summary: 'open positions: legs, residual delta, funding so far, next settlement' },
   pnl: { run: pnlCommand, summary: 'P&L totals and per position' },
   history: { run: historyCommand, summary: 'the ledger, newest first' },
+  backtest: { run: backtestCommand, summary: 'run the strategy over a funding-history CSV on the same engine (docs/backtest.md)' },
   record: { run: recordCommand, summary: 'record venue answers into a tape for replay' },
   alerts: { run: alertsCommand, summary: 'alerts stored in the ledger with their delivery per sink; alerts test: try every sink' },
   data: { run: dataCommand, summary: 'data import FILE...: funding histories (CSV, Tardis, Binance, BitMEX, ccxt, tapes) into the history store' },

@@ -31,7 +31,14 @@ import type { PositionSpec } from '../domain/position.js';
 import { accruedPayment, settlementPayment } from '../pricing/funding-payment.js';
 
 /** What accrual needs from a FundingSnapshot of the position's perp (a FundingSnapshot is one). */
-export type FundingObservation = Pick<FundingSnapshot, 'rate' | 'nextFundingTime' | 'markPrice' | 'intervalHours' | 'receivedAt'>;
+export type FundingObservation = Pick<FundingSnapshot, 'rate' | 'nextFundingTime' | 'markPrice' | 'intervalHours' | 'receivedAt'> & {
+  /**
+   * 'last_settled': the quoted rate is the previous settlement's, not a prediction of the
+   * settlement it is kept for, so the engine confirms that settlement's rate from the venue's
+   * history before booking it (funding-tick.ts confirmSettledRates). Absent: 'predicted'.
+   */
+  readonly rateKind?: FundingSnapshot['rateKind'] | undefined;
+};
 
 /**
  * A mark price seen elsewhere (ticker, book mid): for venues whose funding feed carries no mark

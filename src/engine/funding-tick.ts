@@ -29,7 +29,7 @@ export function observe(ctx: EngineContext, funding: readonly FundingSnapshot[],
     let obs = st.obs;
     let marks = st.marks;
     if (f) {
-      obs = [...obs, { rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt }];
+      obs = [...obs, { rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt, ...(f.rateKind === 'last_settled' ? { rateKind: f.rateKind } : {}) }];
     }
     const mark = perpMark(p.venue, p.perpSymbol, funding, books);
     if (mark !== null) marks = [...marks, { at: ctx.o.clock.now(), price: mark }];
@@ -47,15 +47,16 @@ export function seedAccrual(ctx: EngineContext, positionId: string, venue: Venue
   const f = funding.find((x) => x.venue === venue && x.symbol === perpSymbol);
   const mark = perpMark(venue, perpSymbol, funding, books);
   ctx.accrual.set(positionId, {
-    obs: f ? [{ rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt }] : [],
+    obs: f ? [{ rate: f.rate, nextFundingTime: f.nextFundingTime, markPrice: f.markPrice, intervalHours: f.intervalHours, receivedAt: f.receivedAt, ...(f.rateKind === 'last_settled' ? { rateKind: f.rateKind } : {}) }] : [],
     marks: mark !== null ? [{ at: f?.receivedAt ?? now, price: mark }] : [],
     through: null,
   });
 }
 
 /**
- * A settlement's rate is the last one quoted before it, when that quote is fresh. When it is
- * not (the venue was down, or the pre-settlement check failed), the venue's own history of
+ * A settlement's rate is the last one quoted before it, when that quote is fresh and a
+ * prediction. When it is not (the venue was down, the pre-settlement check failed, or the quote
+ * is 'last_settled': the previous settlement's rate), the venue's own history of
  * settled rates decides; if the venue cannot say yet, the booking waits (up to a day, then the
  * last quote is used and a decision says so). Returns the time to accrue up to.
  */
@@ -78,7 +79,10 @@ async function confirmSettledRates(
   let obs = st.obs;
   let until = now;
   for (const [t, o] of [...latest.entries()].sort((a, b) => a[0] - b[0])) {
-    if (o.receivedAt >= t - freshMs) continue;
+    // A fresh predicted quote is the rate that settles; a last-settled quote (a history or venue
+    // that only publishes rates once they settle) never is, however fresh: the venue's history
+    // confirms it, read at or after the settlement (now >= t), so nothing is known early.
+    if (o.receivedAt >= t - freshMs && o.rateKind !== 'last_settled') continue;
     const key = `${p.venue}|${p.perpSymbol}`;
     let rows = history.get(key);
     if (!rows) {
@@ -88,7 +92,7 @@ async function confirmSettledRates(
     }
     const settled = (await rows)?.find((r) => Math.abs(r.settlementTime - t) < 60_000);
     if (settled) {
-      obs = [...obs, { ...o, rate: settled.rate, receivedAt: t - 1 }];
+      obs = [...obs, { ...o, rate: settled.rate, markPrice: settled.markPrice ?? o.markPrice, receivedAt: t - 1, rateKind: 'predicted' }];
       continue;
     }
     if (now - t < MAX_FUNDING_DEFER_MS) {

@@ -31,4 +31,6 @@ export interface SettledFunding {
   readonly symbol: string;
   readonly settlementTime: number;
   readonly rate: number;
+  /** The mark the settlement was computed at, when the venue's history says (backtest histories do). */
+  readonly markPrice?: number | undefined;
 }

@@ -45,3 +45,54 @@ export function alwaysInConfig(extra: Record<string, unknown> = {}) {
     },
   });
 }
+
+export const CROSS_8H_CSV = '/work/shared/data/funding-rates/cross-exchange-8h/all_exchanges_binance_bybit_okx_8h_2023-01-01_2024-07-01.csv';
+
+const EIGHT_H = 8 * 3_600_000;
+
+/** London's UTC offset (ms) at instant t. */
+function londonOffset(t: number): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - t;
+}
+
+/**
+ * A Europe/London naive time ("2023-07-01 01:00:00") of an 8h settlement → ms UTC: the offset
+ * (GMT 0 or BST +1h) that both London agrees with at that instant and puts it on the 00/08/16 UTC
+ * grid (this also settles the repeated hour of the autumn change).
+ */
+export function londonSettlement(naive: string): number {
+  const asUtc = Date.parse(`${naive.replace(' ', 'T')}Z`);
+  for (const off of [0, 3_600_000]) {
+    const t = asUtc - off;
+    if (t % EIGHT_H === 0 && londonOffset(t) === off) return t;
+  }
+  throw new Error(`${naive}: not an 8h settlement in Europe/London time`);
+}
+
+/**
+ * Binance BTCUSDT (USDT-M perp) from the cross-exchange 8h file: a settled-rate series (no
+ * knownAt). The row at `time` is the 8h candle opening at that settlement with the rate settled
+ * then; its open is the perp's price at the settlement, the BTC/USDT spot candle's open the spot's.
+ */
+export function binanceBtcUsdtRows(): HistoryRow[] {
+  const lines = readFileSync(CROSS_8H_CSV, 'utf8').trim().split('\n').slice(1);
+  const spot = new Map<string, number>();
+  const perp: [string, number, number][] = [];
+  for (const line of lines) {
+    const [time, exchange, , pair, contract, open, , , , , rate] = line.split(',') as string[];
+    if (exchange !== 'binance') continue;
+    if (pair === 'BTC/USDT' && contract === 'spot') spot.set(time!, Number(open));
+    if (pair === 'BTCUSDT' && contract === 'perpetual') perp.push([time!, Number(open), Number(rate)]);
+  }
+  return perp.map(([time, open, rate]) => ({
+    venue: 'binance',
+    symbol: 'BTC/USDT:USDT',
+    ts: londonSettlement(time),
+    rate,
+    intervalHours: 8,
+    markPrice: open,
+    spotPrice: spot.get(time),
+  }));
+}

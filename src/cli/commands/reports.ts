@@ -35,7 +35,7 @@ function openReadOnly(command: string, values: { db?: string | undefined; live?:
   return { ledger, cp: ledger.checkpoint<EngineCheckpoint>(CHECKPOINT_KEY)?.value ?? null };
 }
 
-function marksFrom(cp: EngineCheckpoint | null) {
+export function marksFrom(cp: EngineCheckpoint | null) {
   return (p: { positionId: string }) => {
     const m = cp?.marks?.[p.positionId];
     return { spot: m?.spot ?? null, perp: m?.perp ?? null };
@@ -77,15 +77,22 @@ export async function statusCommand(argv: readonly string[], io: CommandIO): Pro
   }
 }
 
+/**
+ * What `carry pnl` reports, from the ledger and the engine's checkpoint (open positions marked
+ * at the prices the engine last saw): `carry backtest` reports the same projection.
+ */
+export function pnlReport(ledger: Ledger, cp: EngineCheckpoint | null) {
+  const now = cp?.clock ?? ledger.lastEventTs() ?? 0;
+  const { positions: pnls, totals } = computePnl(ledger, marksFrom(cp), now);
+  return { now, totals, positions: pnlReportRows(pnls, ledger.positions()), balances: ledger.walletBalances() };
+}
+
 export async function pnlCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'pnl');
   if (values.help) return io.out('carry pnl [--live] [--db FILE] [--json] — P&L totals and per position (funding, fees, legs, realised, unrealised, net, return over the hold, APR when held >= 24h, why closed)\n'), EXIT.ok;
   const { ledger, cp } = openReadOnly('pnl', values);
   try {
-    const now = cp?.clock ?? ledger.lastEventTs() ?? 0;
-    const { positions: pnls, totals } = computePnl(ledger, marksFrom(cp), now);
-    const positions = pnlReportRows(pnls, ledger.positions());
-    const balances = ledger.walletBalances();
+    const { now, totals, positions, balances } = pnlReport(ledger, cp);
     if (values.json) io.out(JSON.stringify({ at: now, totals, positions, balances }, null, 2) + '\n');
     else {
       io.out(`as of ${new Date(now).toISOString()} (${ledger.path})\n`);
