@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quietConfig, runCli, tempDir } from '../support/cli.js';
 import { openReadOnly } from '../support/paper-ledger.js';
-import { binanceBtcUsdtRows } from './support.js';
+import { BITMEX_CSV, binanceBtcUsdtRows, bitmexRows } from './support.js';
 
 const FROM = Date.UTC(2023, 7, 1);
 const TO = Date.UTC(2023, 7, 22);
@@ -124,4 +124,32 @@ describe('carry backtest: the README example', () => {
     expect(out.positions).toHaveLength(1);
     expect(out.funding).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('carry backtest: BitMEX, its own funding file', () => {
+  it('reads the raw BitMEX /funding CSV (closed venue, historical only) and books its rates, announced one interval ahead', async () => {
+    const from = '2016-06-01T00:00:00Z';
+    const to = '2016-07-15T00:00:00Z';
+    const db = join(tempDir(), 'bitmex.db');
+    const r = await runCli(['backtest', '--data', BITMEX_CSV, '--config', 'config/examples/backtest-always-in.json', '--from', from, '--to', to, '--db', db, '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('bitmex (detected: header has fundingInterval and fundingRate');
+    expect(r.err).toContain('symbol XBTUSD read as BTC/USD:BTC');
+    const out = JSON.parse(r.out);
+    expect(out.rows).toBe(4866);
+    expect(out.positions).toHaveLength(1);
+    const ledger = openReadOnly(db);
+    try {
+      const p = ledger.positions()[0]!;
+      expect(p).toMatchObject({ venue: 'bitmex', perpSymbol: 'BTC/USD:BTC', settlement: 'inverse' });
+      const paid = ledger.fundingPayments(p.positionId);
+      const file = new Map(bitmexRows().map((x) => [x.ts, x.rate]));
+      expect(paid.length).toBeGreaterThan(100);
+      // Every settlement the position was in for, at the rate the file gives for that instant.
+      for (const x of paid) expect(x.rate).toBe(file.get(x.settlementTime));
+      expect(paid.map((x) => x.settlementTime)).toEqual([...file.keys()].filter((t) => t > paid[0]!.settlementTime - 1 && t <= Date.parse(to)));
+    } finally {
+      ledger.close();
+    }
+  }, 120_000);
 });

@@ -9,6 +9,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { startApp, carryVersion } from '../../app/context.js';
 import { startBacktest } from '../../app/backtest-run.js';
 import { parseHistoryCsv, parseTimestamp } from '../../backtest/history-csv.js';
+import type { HistoryRow } from '../../backtest/history-source.js';
+import { detectFormat, parseHistory } from '../../history/import/index.js';
 import { InMemoryHistory } from '../../backtest/history-source.js';
 import { InputError } from '../../domain/errors.js';
 import { CHECKPOINT_KEY, type EngineCheckpoint } from '../../engine/engine.js';
@@ -39,6 +41,7 @@ const FLAGS = {
   to: { type: 'string' },
   venue: { type: 'string' },
   symbol: { type: 'string' },
+  tz: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean', default: false },
   config: { type: 'string' },
@@ -105,6 +108,39 @@ const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 const money = (x: number | null) => (x === null ? '—' : x.toFixed(2));
 
+/**
+ * The plain backtest CSV as it is; any other format `carry data import` reads (BitMEX's own
+ * funding file, Tardis, Binance's export, ccxt JSON, ...) through the same importer, with its
+ * detection said on stderr. BitMEX fixed each rate one interval before it settled: its rows are
+ * read as announced then (docs/backtest.md), every other source as settled-only.
+ */
+function loadHistory(
+  text: string,
+  file: string,
+  flags: { readonly venue?: string | undefined; readonly symbol?: string | undefined; readonly tz?: string | undefined },
+  io: CommandIO,
+): { readonly rows: readonly HistoryRow[]; readonly malformed: readonly { readonly line: number; readonly reason: string }[]; readonly announced: boolean } {
+  const format = detectFormat(text);
+  if (format === null || format.format === 'csv') {
+    return { ...parseHistoryCsv(text, { venue: flags.venue, symbol: flags.symbol, source: `--data ${file}` }), announced: false };
+  }
+  const p = parseHistory(text, 'auto', { file, venue: flags.venue, symbol: flags.symbol, tz: flags.tz });
+  io.err(`carry backtest: --data ${file}: ${p.format} (${p.chosen})\n`);
+  for (const n of p.notes) io.err(`carry backtest: note: ${n}\n`);
+  const rows: HistoryRow[] = p.rows.map((r) => ({
+    venue: r.venue,
+    symbol: r.symbol,
+    ts: r.ts,
+    rate: r.rate,
+    intervalHours: r.intervalHours,
+    ...(r.markPrice === null ? {} : { markPrice: r.markPrice }),
+    ...(r.indexPrice === null ? {} : { indexPrice: r.indexPrice }),
+    ...(r.spotPrice === null ? {} : { spotPrice: r.spotPrice }),
+  }));
+  const malformed = p.problems.filter((x) => x.kind === 'skip').map((x) => ({ line: x.line, reason: x.message }));
+  return { rows, malformed, announced: p.format === 'bitmex' };
+}
+
 export async function backtestCommand(argv: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'backtest');
   if (values.help) return io.out(BACKTEST_HELP + '\n'), EXIT.ok;
@@ -114,7 +150,7 @@ export async function backtestCommand(argv: readonly string[], io: CommandIO): P
     throw new InputError(`carry backtest: --db ${values.db} exists; a backtest writes a new ledger (remove it or pick another path)`);
   }
   const { config } = startApp({ configFile: values.config, command: 'backtest' });
-  const parsed = parseHistoryCsv(readFileSync(values.data, 'utf8'), { venue: values.venue, symbol: values.symbol, source: `--data ${values.data}` });
+  const parsed = loadHistory(readFileSync(values.data, 'utf8'), values.data, values, io);
   for (const m of parsed.malformed) io.err(`carry backtest: --data ${values.data} line ${m.line}: ${m.reason}; skipped\n`);
   if (parsed.rows.length === 0) throw new InputError(`carry backtest: --data ${values.data}: no usable row${parsed.malformed.length ? ` (${parsed.malformed.length} malformed)` : ''}`);
   const first = Math.min(...parsed.rows.map((r) => r.ts));
@@ -122,7 +158,7 @@ export async function backtestCommand(argv: readonly string[], io: CommandIO): P
   const from = timeFlag(values.from, '--from') ?? first;
   const to = timeFlag(values.to, '--to') ?? last;
   if (!(from < to)) throw new InputError(`carry backtest: --from ${iso(from)} must be before --to ${iso(to)}`);
-  const history = new InMemoryHistory(parsed.rows);
+  const history = new InMemoryHistory(parsed.rows, { announcedOneIntervalAhead: parsed.announced });
 
   const step = to - from > 183 * DAY_MS ? 'month' : 'week';
   const nextMark = (t: number): number => {
