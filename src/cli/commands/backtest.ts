@@ -24,11 +24,13 @@ import { pnlReport } from './reports.js';
 export const BACKTEST_HELP = `carry backtest — run the strategy over a funding history (docs/backtest.md)
 
   --data FILE          CSV: exchange,symbol,timestamp,funding_rate[,mark_price,index_price,spot_price,interval_hours]
-                       (timestamps ISO 8601 with a zone, or epoch ms; rates decimal per interval)
+                       (timestamps ISO 8601 with a zone, or epoch ms; rates decimal per interval),
+                       or any file carry data import reads (BitMEX /funding, Tardis, Binance export, ccxt JSON)
   --from ISO           clock start (default: the first settlement in the file)
   --to ISO             clock end (default: the last settlement in the file)
   --venue V            venue of a file without an exchange column
   --symbol S           unified perp symbol of a file without a symbol column (e.g. BTC/USDT:USDT)
+  --tz ZONE            zone of naive timestamps, for the formats carry data import reads
   --db FILE            the backtest's ledger (default: a new file in a temp directory); carry pnl --db reads it
   --json               results as JSON
   --config FILE        user config file (strategy, scan, backtest.depth / backtest.market)
@@ -153,8 +155,9 @@ export async function backtestCommand(argv: readonly string[], io: CommandIO): P
   const parsed = loadHistory(readFileSync(values.data, 'utf8'), values.data, values, io);
   for (const m of parsed.malformed) io.err(`carry backtest: --data ${values.data} line ${m.line}: ${m.reason}; skipped\n`);
   if (parsed.rows.length === 0) throw new InputError(`carry backtest: --data ${values.data}: no usable row${parsed.malformed.length ? ` (${parsed.malformed.length} malformed)` : ''}`);
-  const first = Math.min(...parsed.rows.map((r) => r.ts));
-  const last = Math.max(...parsed.rows.map((r) => r.ts));
+  // A reduce, not Math.min(...rows): years of hourly rows overflow a spread's argument list.
+  const first = parsed.rows.reduce((m, r) => Math.min(m, r.ts), Infinity);
+  const last = parsed.rows.reduce((m, r) => Math.max(m, r.ts), -Infinity);
   const from = timeFlag(values.from, '--from') ?? first;
   const to = timeFlag(values.to, '--to') ?? last;
   if (!(from < to)) throw new InputError(`carry backtest: --from ${iso(from)} must be before --to ${iso(to)}`);
