@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { startBacktest } from '../../src/app/backtest-run.js';
 import { InMemoryHistory } from '../../src/backtest/history-source.js';
 import { openReadOnly } from '../support/paper-ledger.js';
-import { alwaysInConfig, binanceBtcUsdtRows } from './support.js';
+import { alwaysInConfig, binanceBtcUsdtRows, perpHolding } from './support.js';
 
 const FROM = Date.UTC(2023, 7, 1);
 const TO = Date.UTC(2023, 10, 1); // across the 29 October BST→GMT change of the file's times
@@ -29,9 +29,7 @@ describe('backtest: always-in funding on a settled-rate series (Binance BTCUSDT)
       expect(positions).toHaveLength(1);
       const p = positions[0]!;
       expect(p.perpContracts).toBeLessThan(0);
-      const perpFills = ledger.fills(p.positionId).filter((f) => f.leg === 'perp');
-      const heldAt = (t: number) => perpFills.filter((f) => f.ts < t).reduce((q, f) => q + (f.side === 'buy' ? 1 : -1) * (f.contracts as number), 0);
-      const opened = Math.min(...perpFills.map((f) => f.ts));
+      const { heldAt, opened } = perpHolding(ledger.fills(p.positionId));
       const expected = rows.filter((r) => r.ts > opened && r.ts <= TO);
       expect(expected.length).toBeGreaterThan(270);
       // The rates change from one settlement to the next: booking the previous one would fail.

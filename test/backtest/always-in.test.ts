@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { startBacktest } from '../../src/app/backtest-run.js';
 import { InMemoryHistory } from '../../src/backtest/history-source.js';
 import { openReadOnly } from '../support/paper-ledger.js';
-import { alwaysInConfig, bitmexRows } from './support.js';
+import { alwaysInConfig, bitmexRows, perpHolding } from './support.js';
 
 const FROM = Date.UTC(2019, 0, 1);
 const TO = Date.UTC(2019, 3, 1);
@@ -26,9 +26,7 @@ describe('backtest: always-in funding on BitMEX XBTUSD', () => {
       expect(p.perpContracts).toBeLessThan(0);
       // Contracts held over a settlement: the signed perp fills strictly before it (the monitor
       // rebalances an inverse hedge as its coin funding accumulates, so q changes).
-      const perpFills = ledger.fills(p.positionId).filter((f) => f.leg === 'perp');
-      const heldAt = (t: number) => perpFills.filter((f) => f.ts < t).reduce((q, f) => q + (f.side === 'buy' ? 1 : -1) * (f.contracts as number), 0);
-      const opened = Math.min(...perpFills.map((f) => f.ts));
+      const { heldAt, opened } = perpHolding(ledger.fills(p.positionId));
       const expected = rows.filter((r) => r.ts > opened && r.ts <= TO);
       expect(expected.length).toBeGreaterThan(250);
       const paid = ledger.fundingPayments(p.positionId);

@@ -9,26 +9,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { quietConfig, runCli, tempDir } from '../support/cli.js';
 import { openReadOnly } from '../support/paper-ledger.js';
-import { BITMEX_CSV, binanceBtcUsdtRows, bitmexRows } from './support.js';
+import { ALWAYS_IN, BITMEX_CSV, binanceBtcUsdtRows, bitmexRows } from './support.js';
 
 const FROM = Date.UTC(2023, 7, 1);
 const TO = Date.UTC(2023, 7, 22);
 const rows = binanceBtcUsdtRows().filter((r) => r.ts >= FROM && r.ts <= TO);
 
-const ALWAYS_IN = {
-  jobs: { scan: '0 * * * *', monitor: '30 * * * *' },
-  scan: { notional: 10_000, minNetApr: -1000, minQuoteVolume24h: 0, depthCandidates: 5 },
-  strategy: {
-    entryMinNetApr: -1000,
-    exitRateBelow: -10_000,
-    positiveObservations: 1,
-    noEntryBeforeSettlementMinutes: 0,
-    exitNegativeSettlements: 1_000_000,
-    maxHoldHours: 1e9,
-    maxOpenPositions: 1,
-    switchMinAprGain: 1e9,
-  },
-};
 
 function csv(withIds: boolean, extra: string[] = []): string {
   const head = withIds ? 'exchange,symbol,timestamp,funding_rate,mark_price,spot_price,interval_hours' : 'timestamp,funding_rate,mark_price,spot_price';

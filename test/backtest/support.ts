@@ -25,22 +25,26 @@ export function bitmexRows(): HistoryRow[] {
 }
 
 /** Strategy and scan settings that open at the first scan seeing a positive rate and never exit on a signal. */
+export const ALWAYS_IN = {
+  jobs: { scan: '0 * * * *', monitor: '30 * * * *' },
+  scan: { notional: 10_000, minNetApr: -1000, minQuoteVolume24h: 0, depthCandidates: 5 },
+  strategy: {
+    entryMinNetApr: -1000,
+    exitRateBelow: -10_000,
+    positiveObservations: 1,
+    noEntryBeforeSettlementMinutes: 0,
+    exitNegativeSettlements: 1_000_000,
+    maxHoldHours: 1e9,
+    maxOpenPositions: 1,
+    switchMinAprGain: 1e9,
+  },
+} as const;
+
 export function alwaysInConfig(extra: Record<string, unknown> = {}) {
   return loadConfig({
     overrides: {
       log: { level: 'silent' },
-      jobs: { scan: '0 * * * *', monitor: '30 * * * *' },
-      scan: { notional: 10_000, minNetApr: -1000, minQuoteVolume24h: 0, depthCandidates: 5 },
-      strategy: {
-        entryMinNetApr: -1000,
-        exitRateBelow: -10_000,
-        positiveObservations: 1,
-        noEntryBeforeSettlementMinutes: 0,
-        exitNegativeSettlements: 1_000_000,
-        maxHoldHours: 1e9,
-        maxOpenPositions: 1,
-        switchMinAprGain: 1e9,
-      },
+      ...ALWAYS_IN,
       ...extra,
     },
   });
@@ -95,4 +99,16 @@ export function binanceBtcUsdtRows(): HistoryRow[] {
     markPrice: open,
     spotPrice: spot.get(time),
   }));
+}
+
+/**
+ * A position's perp as its fills say, independently of the ledger's funding rows: the signed
+ * contracts held over an instant (fills strictly before it) and when the first perp fill was.
+ */
+export function perpHolding(fills: readonly { readonly leg: string; readonly ts: number; readonly side: string; readonly contracts: number | null }[]) {
+  const perp = fills.filter((f) => f.leg === 'perp');
+  return {
+    heldAt: (t: number) => perp.filter((f) => f.ts < t).reduce((q, f) => q + (f.side === 'buy' ? 1 : -1) * (f.contracts as number), 0),
+    opened: perp.reduce((m, f) => Math.min(m, f.ts), Infinity),
+  };
 }
