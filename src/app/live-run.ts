@@ -347,11 +347,12 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
   };
   // One queue for every job: the kill switch waits for the tick in flight, never races it.
   let queue: Promise<unknown> = Promise.resolve();
-  const run = (job: LiveJob): Promise<void> => {
-    const next = queue.then(() => jobs[job]());
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
     queue = next.catch(() => undefined);
-    return next.then(() => undefined);
+    return next;
   };
+  const run = (job: LiveJob): Promise<void> => enqueue(jobs[job]).then(() => undefined);
 
   const kill = async (reason: string): Promise<FlattenReport> => {
     applyRisk('kill', reason);
@@ -397,17 +398,9 @@ export async function openLive(opts: LiveOptions): Promise<LiveStack> {
     startCheck,
     run,
     // Through the queue as well: a kill from the CLI in-process waits for the tick in flight.
-    kill: (reason) => {
-      const next = queue.then(() => kill(reason));
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    kill: (reason) => enqueue(() => kill(reason)),
     resume,
-    closePosition: (positionId, reason) => {
-      const next = queue.then(() => closeOne(positionId, reason));
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    closePosition: (positionId, reason) => enqueue(() => closeOne(positionId, reason)),
     transfers,
     lastFunding: () => lastFunding,
     useJobStats: (stats) => (jobStats = stats),
